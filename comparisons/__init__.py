@@ -1,0 +1,1 @@
+"""Train scratch, the torch twin and scikit-learn side by side and report what agrees."""

@@ -1,0 +1,45 @@
+"""Adam (Kingma and Ba, 2014), scikit-learn's form."""
+
+import numpy as np
+
+
+class Adam:
+    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g**2;  t counts steps (batches);
+    params -= lr * sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps).
+
+    scikit-learn adds eps to the *uncorrected* sqrt(v); torch adds it to the bias-corrected
+    sqrt(v_hat), a different optimizer unless eps is converted (see docs/conventions.md).
+    """
+
+    def __init__(self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8):
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.t = 0
+        self.m = np.zeros_like(params)
+        self.v = np.zeros_like(params)
+        self._tmp = np.empty_like(params)
+
+    def step(self, params, grads):
+        """One update of ``params`` in place from ``grads``."""
+        b1, b2, tmp = self.beta_1, self.beta_2, self._tmp
+        self.t += 1
+        self.m *= b1
+        self.m += np.multiply(grads, 1 - b1, out=tmp)
+        self.v *= b2
+        self.v += np.multiply(np.square(grads, out=tmp), 1 - b2, out=tmp)
+        self.learning_rate = float(
+            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        )
+        denom = np.sqrt(self.v, out=tmp)
+        denom += self.epsilon
+        params -= np.multiply(self.m, self.learning_rate) / denom
+
+    def iteration_ends(self, samples_seen):
+        """Adam has no learning-rate schedule."""
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True

@@ -1,0 +1,128 @@
+"""Output layers and their losses, each pair written once (a canonical link).
+
+Every class here turns the last layer's logits ``z`` (n_samples, n_outputs) into outputs
+``p`` in ``forward`` (in place, as scikit-learn does), measures ``loss(y, p)`` as scikit-learn
+does, and in ``backward(y, p)`` returns the gradient of the **summed** loss with respect to
+``z``. For all four pairs that gradient is the same line, ``p - y`` (times the sample weight):
+the output non-linearity and the loss cancel. The mean over samples is taken once, when the
+network divides its parameter gradients by ``n_samples`` (or the sum of sample weights), which
+keeps our float64 round-off identical to scikit-learn's.
+
+Probabilities are clipped to [eps, 1 - eps] (eps of p's dtype) in the loss value only, as
+scikit-learn does: it changes the loss for logits beyond about 36, never the gradient.
+"""
+
+import numpy as np
+
+from scratch.activations import Identity, Logistic
+
+
+def _clip(p):
+    eps = np.finfo(p.dtype).eps
+    return np.clip(p, eps, 1 - eps)
+
+
+def _xlogy(x, y):
+    """x * log(y), and 0 where x == 0 (so 0 * log(0) is 0, not nan)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(x == 0, 0.0, x * np.log(y))
+
+
+def _delta(y, p, sample_weight):
+    """d(sum_i w_i loss_i)/dz = w_i (p_i - y_i): the gradient every loss here shares."""
+    delta = p - y
+    if sample_weight is not None:
+        delta *= sample_weight.reshape(-1, 1)
+    return delta
+
+
+class SoftmaxCrossEntropy:
+    """p = softmax(z) row-wise; loss = -mean_i sum_k y_ik log p_ik (multiclass)."""
+
+    out_activation = "softmax"
+
+    def forward(self, z):
+        tmp = z - z.max(axis=1)[:, np.newaxis]
+        np.exp(tmp, out=z)
+        z /= z.sum(axis=1)[:, np.newaxis]
+        return z
+
+    def loss(self, y, p, sample_weight=None):
+        return -np.average(_xlogy(y, _clip(p)), weights=sample_weight, axis=0).sum()
+
+    def backward(self, y, p, sample_weight=None):
+        return _delta(y, p, sample_weight)
+
+
+class LogisticLoss:
+    """p = sigmoid(z) per column; loss = -mean_i sum_k [y log p + (1 - y) log(1 - p)].
+
+    One logistic unit for binary targets, one per label for multilabel targets. The sum over
+    the K labels is scikit-learn's choice: K times torch's ``BCEWithLogitsLoss()`` mean.
+    """
+
+    out_activation = "logistic"
+
+    def forward(self, z):
+        return Logistic().forward(z)
+
+    def loss(self, y, p, sample_weight=None):
+        p = _clip(p)
+        per_sample = _xlogy(y, p) + _xlogy(1 - y, 1 - p)
+        return -np.average(per_sample, weights=sample_weight, axis=0).sum()
+
+    def backward(self, y, p, sample_weight=None):
+        return _delta(y, p, sample_weight)
+
+
+class SquaredError:
+    """p = z; loss = 0.5 * mean_i of (y - p)**2, then reduced over the outputs.
+
+    ``average_outputs=True`` is scikit-learn's reported value: the mean over the K outputs.
+    Its gradient ``p - y`` is, however, that of the **sum** over outputs
+    (``average_outputs=False``), so for K > 1 scikit-learn reports one objective and descends
+    another, K times larger; we do exactly the same, and the tests pin the factor down.
+    """
+
+    out_activation = "identity"
+
+    def __init__(self, average_outputs=True):
+        self.average_outputs = average_outputs
+
+    def forward(self, z):
+        return Identity().forward(z)
+
+    def loss(self, y, p, sample_weight=None):
+        per_output = 0.5 * np.average((y - p) ** 2, weights=sample_weight, axis=0)
+        return per_output.mean() if self.average_outputs else per_output.sum()
+
+    def backward(self, y, p, sample_weight=None):
+        return _delta(y, p, sample_weight)
+
+
+class PoissonLoss:
+    """p = exp(z); loss = mean_i sum_k [y log(y / p) - y + p], half the Poisson deviance."""
+
+    out_activation = "exp"
+
+    def forward(self, z):
+        with np.errstate(over="ignore"):
+            return np.exp(z, out=z)
+
+    def loss(self, y, p, sample_weight=None):
+        with np.errstate(divide="ignore", invalid="ignore"):  # y / p is 0 / 0 where y = p = 0
+            per_sample = _xlogy(y, y / p) - y + p
+        return np.average(per_sample, weights=sample_weight, axis=0).sum()
+
+    def backward(self, y, p, sample_weight=None):
+        return _delta(y, p, sample_weight)
+
+
+def make_loss(out_activation):
+    """The loss that goes with scikit-learn's ``out_activation_`` name."""
+    return {
+        "softmax": SoftmaxCrossEntropy,
+        "logistic": LogisticLoss,
+        "identity": SquaredError,
+        "exp": PoissonLoss,
+    }[out_activation]()

@@ -1,0 +1,408 @@
+"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn's estimator surface over our network.
+
+The shell (parameter checks, input validation, label binarising, train/validation split)
+uses scikit-learn's interface utilities; every step of learning (initialisation, forward,
+loss, backward, optimizers, schedules, batching, stopping) is ours, in the modules named in
+each method. A fit either completes or leaves the estimator exactly as it was.
+"""
+
+import copy
+import itertools
+from contextlib import contextmanager
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from scratch.initialization import glorot_uniform
+from scratch.losses import make_loss
+from scratch.network import Network
+from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS
+from scratch.training import fit_lbfgs, fit_stochastic
+
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+
+
+@contextmanager
+def _rollback_on_error(est):
+    """On any exception, put back every fitted (``x_``) and private (``_x``) attribute."""
+    def is_state(name):
+        return name.endswith("_") or name.startswith("_")
+
+    saved = {k: copy.deepcopy(v) for k, v in vars(est).items() if is_state(k)}
+    try:
+        yield
+    except BaseException:
+        for name in [k for k in vars(est) if is_state(k)]:
+            delattr(est, name)
+        vars(est).update(saved)
+        raise
+
+
+class BaseMLP(BaseEstimator):
+    """What the classifier and the regressor share; not to be used directly."""
+
+    def _hidden_layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if np.any(np.array(sizes) <= 0):
+            raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
+        if not all(float(s).is_integer() for s in sizes):
+            raise ValueError("hidden_layer_sizes must be whole numbers, got %s." % sizes)
+        return [int(s) for s in sizes]
+
+    def _loss(self):
+        return make_loss(self.out_activation_)
+
+    def _network(self):
+        """A network holding a copy of the fitted weights."""
+        return Network.from_weights(self.coefs_, self.intercepts_, self.activation,
+                                    self._loss())
+
+    # --- fitting -------------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to X (n_samples, n_features) and y; returns self."""
+        self._validate_params()
+        with _rollback_on_error(self):
+            return self._fit(X, y, sample_weight, incremental=False)
+
+    def _fit(self, X, y, sample_weight, incremental):
+        hidden_layer_sizes = self._hidden_layer_sizes()
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        self.n_outputs_ = y.shape[1]
+        layer_units = [X.shape[1], *hidden_layer_sizes, self.n_outputs_]
+
+        self._random_state = check_random_state(self.random_state)
+        if first_pass:
+            self._initialize(y, layer_units, X.dtype)
+        net = self._network()
+        if net.layer_units != layer_units:
+            raise ValueError(
+                f"The fitted network has layers {net.layer_units} but this fit needs "
+                f"{layer_units}: warm_start and partial_fit keep the architecture, so refit "
+                "with warm_start=False to change hidden_layer_sizes or the outputs."
+            )
+        self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+
+        if self.solver in STOCHASTIC_SOLVERS:
+            if self.early_stopping and incremental:
+                raise ValueError("partial_fit does not support early_stopping=True")
+            fit_stochastic(self, net, X, y, sample_weight, incremental)
+        else:
+            fit_lbfgs(self, net, X, y, sample_weight)
+
+        if not all(np.isfinite(w).all() for w in itertools.chain(self.coefs_, self.intercepts_)):
+            raise ValueError(
+                "Solver produced non-finite parameter weights. The input data may contain "
+                "large values and need to be preprocessed."
+            )
+        return self
+
+    def _initialize(self, y, layer_units, dtype):
+        """First fit: set the bookkeeping attributes and draw the initial weights."""
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.n_outputs_ = y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = self._out_activation()
+        self.coefs_, self.intercepts_ = glorot_uniform(
+            layer_units, self.activation, self._random_state, dtype)
+        self._best_coefs = [W.copy() for W in self.coefs_]
+        self._best_intercepts = [b.copy() for b in self.intercepts_]
+        if self.solver in STOCHASTIC_SOLVERS:
+            self.loss_curve_ = []
+            self._no_improvement_count = 0
+            if self.early_stopping:
+                self.validation_scores_ = []
+                self.best_validation_score_ = -np.inf
+                self.best_loss_ = None
+            else:
+                self.best_loss_ = np.inf
+                self.validation_scores_ = None
+                self.best_validation_score_ = None
+
+    def _check_solver(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                "%s is not stochastic." % self.solver
+            )
+        return True
+
+    # --- using the fitted network --------------------------------------------------------
+
+    def _forward_pass_fast(self, X, check_input=True):
+        """The network's outputs, shape (n_samples, n_outputs)."""
+        if check_input:
+            X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
+        return self._network().forward(X)
+
+    def _score_with_function(self, X, y, sample_weight, score_function):
+        y_pred = self._predict(X, check_input=False)
+        if np.issubdtype(y_pred.dtype, np.floating) and not np.isfinite(y_pred).all():
+            return np.nan
+        return score_function(y, y_pred, sample_weight=sample_weight)
+
+    def loss_and_gradients(self, X, y, sample_weight=None):
+        """scikit-learn's objective and its gradients at the current ``coefs_``/``intercepts_``.
+
+        Returns ``(loss, coef_grads, intercept_grads)``: loss = mean data loss +
+        alpha / (2 n) * sum ||W||^2 (n = n_samples, or the sum of ``sample_weight``),
+        ``coef_grads[i]`` shaped like ``coefs_[i]`` (n_in, n_out) and ``intercept_grads[i]``
+        like ``intercepts_[i]`` (n_out,). Nothing is updated. Point your own backward pass
+        at this function.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=(np.float64, np.float32))
+        y = self._encode_targets(y)
+        if y.ndim == 1:
+            y = y.reshape((-1, 1))
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X)
+        if y.shape != (X.shape[0], self.n_outputs_):
+            raise ValueError(
+                f"y has shape {y.shape}; expected ({X.shape[0]}, {self.n_outputs_}) after "
+                "encoding, one row per sample of X."
+            )
+        net = self._network()
+        loss = net.loss_and_gradients(X, y, self.alpha, sample_weight)
+        coef_grads = [layer.grad_W.copy() for layer in net.layers]
+        intercept_grads = [layer.grad_b.copy() for layer in net.layers]
+        return loss, coef_grads, intercept_grads
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multi-layer perceptron classifier: scikit-learn's ``MLPClassifier``, written from scratch.
+
+    Same parameters, defaults, fitted attributes and methods as
+    ``sklearn.neural_network.MLPClassifier`` 1.9, and the same trajectory: from the same
+    ``random_state`` it draws the same initial weights, shuffles and validation split, and
+    ends with the same ``coefs_``, ``intercepts_`` and ``loss_curve_`` to float64 round-off.
+    Binary targets get one logistic output unit, multilabel targets one per label, and
+    multiclass targets a softmax.
+    """
+
+    _parameter_constraints = dict(MLP_CONSTRAINTS)
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    @property
+    def loss(self):
+        """scikit-learn's MLPClassifier stores ``loss='log_loss'``; it is not a parameter."""
+        return "log_loss"
+
+    def _out_activation(self):
+        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as in "
+                        f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                        f"{classes}"
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        return X, self._label_binarizer.transform(y).astype(bool)
+
+    def _encode_targets(self, y):
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        unknown = np.setdiff1d(unique_labels(y), self.classes_)
+        if len(unknown):
+            raise ValueError(f"y has labels {unknown} that are not in classes_ {self.classes_}.")
+        return self._label_binarizer.transform(y).astype(bool)
+
+    @available_if(lambda est: est._check_solver())
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over (X, y), keeping the optimizer's state; ``classes`` on the first call."""
+        self._validate_params()
+        with _rollback_on_error(self):
+            if _check_partial_fit_first_call(self, classes):
+                self._label_binarizer = LabelBinarizer()
+                if type_of_target(y).startswith("multilabel"):
+                    self._label_binarizer.fit(y)
+                else:
+                    self._label_binarizer.fit(classes)
+            return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted labels, shape (n_samples,) or (n_samples, n_labels) for multilabel."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        return self._label_binarizer.inverse_transform(y_pred)
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, accuracy_score)
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), columns ordered as ``classes_``."""
+        check_is_fitted(self)
+        y_pred = self._forward_pass_fast(X)
+        if self.n_outputs_ == 1:
+            y_pred = y_pred.ravel()
+        if y_pred.ndim == 1:
+            return np.vstack([1 - y_pred, y_pred]).T
+        return y_pred
+
+    def predict_log_proba(self, X):
+        """log(predict_proba(X))."""
+        y_prob = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(y_prob, out=y_prob)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor: scikit-learn's ``MLPRegressor``, written from scratch.
+
+    Same parameters, defaults, attributes and trajectory as
+    ``sklearn.neural_network.MLPRegressor`` 1.9: an identity output unit with half squared
+    error, or an exponential one with half Poisson deviance (``loss='poisson'``).
+    """
+
+    _parameter_constraints = dict(REGRESSOR_CONSTRAINTS)
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    def _out_activation(self):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             y_numeric=True, dtype=(np.float64, np.float32), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs y >= 0 (counts or rates); y has negative "
+                             "values.")
+        return X, y
+
+    def _encode_targets(self, y):
+        y = np.asarray(y, dtype=float)
+        return column_or_1d(y, warn=True) if y.ndim == 2 and y.shape[1] == 1 else y
+
+    # scikit-learn 1.9 tests ``est._check_solver`` without calling it, so its MLPRegressor
+    # offers partial_fit for every solver and runs L-BFGS from the current weights; we keep
+    # that public behaviour.
+    @available_if(lambda est: est._check_solver)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), keeping the optimizer's state."""
+        self._validate_params()
+        with _rollback_on_error(self):
+            return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
+        check_is_fitted(self)
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        y_pred = self._forward_pass_fast(X, check_input=check_input)
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    def _score(self, X, y, sample_weight=None):
+        return self._score_with_function(X, y, sample_weight, r2_score)

@@ -1,0 +1,122 @@
+"""The multilayer perceptron as a stack of layers, and scikit-learn's objective on top of it."""
+
+import numpy as np
+
+from scratch.activations import make_activation
+from scratch.dense import Dense
+
+
+class Network:
+    """Dense layers with a hidden activation after each but the last, and a loss on top.
+
+    All weights live in one flat vector ``params``, packed as scikit-learn packs them for
+    L-BFGS: every coefficient matrix (row-major) first, then every intercept vector.
+    ``coefs[i]`` (n_in, n_out) and ``intercepts[i]`` (n_out,) are views into it, and ``grads``
+    mirrors it, so an optimizer updates the whole network in one vectorised operation.
+
+    Parameters
+    ----------
+    layer_units : list of int
+        [n_features, *hidden_layer_sizes, n_outputs].
+    activation : str
+        Hidden activation name (see ``scratch.activations.ACTIVATIONS``).
+    loss : object
+        One of ``scratch.losses``; it supplies the output non-linearity.
+    dtype : numpy dtype
+    negative_slope : float
+        Slope of ``leaky_relu`` below zero.
+    """
+
+    def __init__(self, layer_units, activation, loss, dtype=np.float64, negative_slope=0.01):
+        self.layer_units = list(layer_units)
+        self.loss = loss
+        shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
+        n_coef = sum(n_in * n_out for n_in, n_out in shapes)
+        self.n_coef = n_coef
+        self.params = np.zeros(n_coef + sum(self.layer_units[1:]), dtype=dtype)
+        self.grads = np.zeros_like(self.params)
+        self.coefs, self.intercepts, self.layers = [], [], []
+        coef_start, intercept_start = 0, n_coef
+        for n_in, n_out in shapes:
+            W = self._view(self.params, coef_start, (n_in, n_out))
+            b = self._view(self.params, intercept_start, (n_out,))
+            grad_W = self._view(self.grads, coef_start, (n_in, n_out))
+            grad_b = self._view(self.grads, intercept_start, (n_out,))
+            self.coefs.append(W)
+            self.intercepts.append(b)
+            self.layers.append(Dense(W, b, grad_W, grad_b))
+            coef_start += n_in * n_out
+            intercept_start += n_out
+        self.hidden = [
+            make_activation(activation, negative_slope) for _ in range(len(shapes) - 1)
+        ]
+
+    @staticmethod
+    def _view(flat, start, shape):
+        return flat[start : start + int(np.prod(shape))].reshape(shape)
+
+    @classmethod
+    def from_weights(cls, coefs, intercepts, activation, loss, negative_slope=0.01):
+        """A network holding a copy of the given weights (scikit-learn's layout)."""
+        layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        net = cls(layer_units, activation, loss, coefs[0].dtype, negative_slope)
+        net.set_weights(coefs, intercepts)
+        return net
+
+    def set_weights(self, coefs, intercepts):
+        """Copy coefs (n_in, n_out) and intercepts (n_out,) into the flat buffer."""
+        for mine, theirs in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
+            if mine.shape != np.shape(theirs):
+                raise ValueError(
+                    f"A weight of shape {np.shape(theirs)} cannot go where the network "
+                    f"{self.layer_units} has shape {mine.shape}."
+                )
+            mine[...] = theirs
+
+    @property
+    def coef_params(self):
+        """The coefficients' part of ``params`` (the part L2 penalises)."""
+        return self.params[: self.n_coef]
+
+    def forward(self, X):
+        """Return the outputs p, shape (n_samples, n_outputs), for X (n_samples, n_features)."""
+        h = X
+        for i, layer in enumerate(self.layers):
+            z = layer.forward(h)
+            h = self.hidden[i].forward(z) if i < len(self.hidden) else self.loss.forward(z)
+        return h
+
+    def backward(self, delta):
+        """Fill ``grads`` with the gradient of the summed loss, given delta = dL/dz (output).
+
+        Each layer turns its upstream gradient into a downstream one: Dense hands back
+        delta W^T, the activation multiplies it by its local derivative.
+        """
+        for i in reversed(range(len(self.layers))):
+            delta = self.layers[i].backward(delta, need_grad_in=i > 0)
+            if i > 0:
+                delta = self.hidden[i - 1].backward(delta)
+
+    def l2_penalty(self):
+        """sum over layers of ||W||^2 (intercepts are not penalised)."""
+        total = 0
+        for W in self.coefs:
+            w = W.ravel()
+            total += np.dot(w, w)
+        return total
+
+    def loss_and_gradients(self, X, y, alpha=0.0, sample_weight=None):
+        """scikit-learn's objective for one batch, and its gradient left in ``grads``.
+
+        loss = data loss (mean over samples) + alpha / (2 n) * sum ||W||^2, where n is the
+        number of samples, or the sum of the sample weights when they are given;
+        grad_W = (X^T delta + alpha W) / n and grad_b = sum_i delta / n, layer by layer.
+        """
+        p = self.forward(X)
+        n = X.shape[0] if sample_weight is None else sample_weight.sum()
+        loss = self.loss.loss(y, p, sample_weight)
+        loss += (0.5 * alpha) * self.l2_penalty() / n
+        self.backward(self.loss.backward(y, p, sample_weight))
+        self.grads[: self.n_coef] += alpha * self.coef_params
+        self.grads /= n
+        return loss

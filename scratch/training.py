@@ -1,0 +1,175 @@
+"""The training loops: scikit-learn's epoch loop for sgd/adam, and its L-BFGS call.
+
+Both work on a ``Network`` (the flat parameters and the objective) and record what they do on
+the estimator ``est``, in the fitted attributes scikit-learn uses: ``n_iter_``, ``t_``,
+``loss_``, ``loss_curve_``, ``best_loss_``, ``validation_scores_``, ``best_validation_score_``,
+and the private ``_optimizer`` and ``_no_improvement_count`` that carry over between
+``partial_fit`` calls and ``warm_start`` refits exactly as they do in scikit-learn.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.base import is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from scratch.adam import Adam
+from scratch.batching import gen_batches, resolve_batch_size, shuffle_indices
+from scratch.lbfgs import minimize_lbfgs
+from scratch.sgd import SGD
+
+
+def make_optimizer(est, params):
+    """The optimizer ``est.solver`` names, with fresh state, over the flat ``params``."""
+    if est.solver == "sgd":
+        return SGD(params, est.learning_rate_init, est.learning_rate, est.momentum,
+                   est.nesterovs_momentum, est.power_t)
+    return Adam(params, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+
+
+def split_validation(est, X, y, sample_weight, random_state):
+    """Hold out ``validation_fraction`` of the data, as scikit-learn does.
+
+    Returns (X_train, y_train, sw_train), (X_val, y_val, sw_val). Stratified only for a
+    classifier with one output column (binary targets); the split draws from
+    ``random_state`` right after the weight initialisation.
+    """
+    stratify = y if is_classifier(est) and est.n_outputs_ == 1 else None
+    arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
+    parts = train_test_split(*arrays, random_state=random_state,
+                             test_size=est.validation_fraction, stratify=stratify)
+    train, val = parts[0::2], parts[1::2]
+    if sample_weight is None:
+        train, val = (*train, None), (*val, None)
+    if val[0].shape[0] < 2:
+        raise ValueError(
+            "The validation set is too small. Increase 'validation_fraction' "
+            "or the size of your dataset."
+        )
+    return train, val
+
+
+def _check_finite(loss, epoch):
+    if not np.isfinite(loss):
+        raise ValueError(
+            f"The training loss became {loss} in epoch {epoch}: the fit diverged. The "
+            "learning rate (learning_rate_init) is probably too large, or the features are "
+            "not scaled (try StandardScaler)."
+        )
+
+
+def fit_stochastic(est, net, X, y, sample_weight, incremental):
+    """scikit-learn's ``_fit_stochastic``: epochs of shuffled mini-batch updates.
+
+    Each epoch: permute the sample order (if ``shuffle``), then for each batch take the
+    loss and gradients at the current weights and let the optimizer step. After the epoch:
+    record the sample-weighted mean batch loss, update the stopping counters, let the
+    learning-rate schedule act, and stop after more than ``n_iter_no_change`` epochs without
+    improvement by ``tol``. With ``early_stopping``, the best weights on the held-out set are
+    kept and restored at the end.
+    """
+    if not incremental or not hasattr(est, "_optimizer"):
+        est._optimizer = make_optimizer(est, net.params)
+    optimizer = est._optimizer
+
+    if est.early_stopping:
+        (X, y, sample_weight), validation = split_validation(
+            est, X, y, sample_weight, est._random_state)
+        if is_classifier(est):
+            validation = (validation[0], est._label_binarizer.inverse_transform(validation[1]),
+                          validation[2])
+    else:
+        validation = None
+
+    n_samples = X.shape[0]
+    sample_idx = np.arange(n_samples, dtype=int)
+    batch_size = resolve_batch_size(est.batch_size, n_samples)
+
+    try:
+        est.n_iter_ = 0
+        for _ in range(est.max_iter):
+            if est.shuffle:
+                sample_idx = shuffle_indices(sample_idx, est._random_state)
+            accumulated_loss = 0.0
+            for batch in gen_batches(n_samples, batch_size):
+                idx = sample_idx[batch] if est.shuffle else batch
+                sw = None if sample_weight is None else sample_weight[idx]
+                with np.errstate(over="ignore", invalid="ignore"):  # reported just below
+                    loss = net.loss_and_gradients(X[idx], y[idx], est.alpha, sw)
+                _check_finite(loss, est.n_iter_ + 1)
+                accumulated_loss += loss * (batch.stop - batch.start)
+                optimizer.step(net.params, net.grads)
+
+            est.n_iter_ += 1
+            est.loss_ = accumulated_loss / n_samples
+            est.t_ += n_samples
+            est.loss_curve_.append(est.loss_)
+            if est.verbose:
+                print("Iteration %d, loss = %.8f" % (est.n_iter_, est.loss_))
+
+            _update_no_improvement_count(est, validation)
+            optimizer.iteration_ends(est.t_)
+
+            if est._no_improvement_count > est.n_iter_no_change:
+                if validation is not None:
+                    msg = ("Validation score did not improve more than tol=%f for %d "
+                           "consecutive epochs." % (est.tol, est.n_iter_no_change))
+                else:
+                    msg = ("Training loss did not improve more than tol=%f for %d "
+                           "consecutive epochs." % (est.tol, est.n_iter_no_change))
+                if optimizer.trigger_stopping(msg, est.verbose):
+                    break
+                est._no_improvement_count = 0
+
+            if incremental:
+                break
+            if est.n_iter_ == est.max_iter:
+                warnings.warn(
+                    "Stochastic Optimizer: Maximum iterations (%d) reached and the "
+                    "optimization hasn't converged yet." % est.max_iter,
+                    ConvergenceWarning,
+                )
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.")
+
+    if validation is not None:
+        est.coefs_, est.intercepts_ = est._best_coefs, est._best_intercepts
+
+
+def _update_no_improvement_count(est, validation):
+    """Count epochs without improvement by ``tol``: of the validation score if held out,
+    else of the training loss; remember the best weights (validation) or loss (training)."""
+    if validation is not None:
+        score = est._score(*validation)
+        est.validation_scores_.append(score)
+        if est.verbose:
+            print("Validation score: %f" % score)
+        if score < est.best_validation_score_ + est.tol:
+            est._no_improvement_count += 1
+        else:
+            est._no_improvement_count = 0
+        if score > est.best_validation_score_:
+            est.best_validation_score_ = score
+            est._best_coefs = [W.copy() for W in est.coefs_]
+            est._best_intercepts = [b.copy() for b in est.intercepts_]
+    else:
+        if est.loss_curve_[-1] > est.best_loss_ - est.tol:
+            est._no_improvement_count += 1
+        else:
+            est._no_improvement_count = 0
+        if est.loss_curve_[-1] < est.best_loss_:
+            est.best_loss_ = est.loss_curve_[-1]
+
+
+def fit_lbfgs(est, net, X, y, sample_weight):
+    """scikit-learn's ``_fit_lbfgs``: full-batch L-BFGS on the flat parameter vector."""
+
+    def loss_and_grad(params):
+        net.params[...] = params
+        loss = net.loss_and_gradients(X, y, est.alpha, sample_weight)
+        return loss, net.grads.copy()
+
+    x, est.loss_, est.n_iter_ = minimize_lbfgs(
+        loss_and_grad, net.params.copy(), est.max_iter, est.max_fun, est.tol)
+    net.params[...] = x
