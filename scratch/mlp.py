@@ -39,7 +39,7 @@ def _rollback_on_error(est):
     def is_state(name):
         return name.endswith("_") or name.startswith("_")
 
-    saved = {k: copy.deepcopy(v) for k, v in vars(est).items() if is_state(k)}
+    saved = copy.deepcopy({k: v for k, v in vars(est).items() if is_state(k)})  # keeps aliases
     try:
         yield
     except BaseException:
@@ -98,7 +98,13 @@ class BaseMLP(BaseEstimator):
                 f"{layer_units}: warm_start and partial_fit keep the architecture, so refit "
                 "with warm_start=False to change hidden_layer_sizes or the outputs."
             )
+        # After a fit with early stopping, scikit-learn's coefs_ *is* its _best_coefs list, so
+        # a warm-start refit trains the "best" weights in place until it finds a better
+        # score. We keep that aliasing, so that such refits end where scikit-learn's do.
+        best_is_current = getattr(self, "_best_coefs", None) is self.coefs_
         self.coefs_, self.intercepts_ = net.coefs, net.intercepts
+        if best_is_current:
+            self._best_coefs, self._best_intercepts = self.coefs_, self.intercepts_
 
         if self.solver in STOCHASTIC_SOLVERS:
             if self.early_stopping and incremental:

@@ -87,11 +87,16 @@ def test_warm_start_refits_continue_like_sklearn(kind, solver):
               atol=1e-6 if solver == "lbfgs" else 1e-9)
 
 
-def test_warm_start_with_early_stopping_keeps_best_score_across_fits():
-    X, y = data("binary", n=90)
-    fit_twins("classifier", X, y, steps=[("fit", {})] * 3, warm_start=True,
-              early_stopping=True, max_iter=20, n_iter_no_change=2, tol=0.0,
-              hidden_layer_sizes=(4,), random_state=0, learning_rate_init=0.03)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("task", ["binary", "multilabel", "regression"])
+def test_warm_start_with_early_stopping_keeps_best_score_across_fits(task, solver):
+    """The best validation score carries over to the refit; when the refit never beats it,
+    scikit-learn ends on its last weights (its coefs_ and _best_coefs are one list)."""
+    X, y = data(task, n=40)
+    fit_twins(KIND[task], X, y, steps=[("fit", {})] * 3, warm_start=True, solver=solver,
+              early_stopping=True, max_iter=7, n_iter_no_change=np.inf, tol=0.0,
+              hidden_layer_sizes=(3,), random_state=988, learning_rate_init=0.05,
+              momentum=0.5, validation_fraction=0.1)
 
 
 @pytest.mark.parametrize("solver", ["sgd", "adam"])
