@@ -20,3 +20,20 @@ def digits(seed):
                                               random_state=seed)
     scaler = StandardScaler().fit(X_tr)
     return scaler.transform(X_tr), scaler.transform(X_te), y_tr, y_te
+
+
+def small_task(task, n=300):
+    """A small standardised digits problem for convention experiments: 'multiclass' (the ten
+    digits), 'binary' (digit < 5), 'multilabel' (odd, < 5, multiple of 3) or 'regression'
+    (predict the digit and its square root, two outputs)."""
+    X, y = load_digits(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[:n]), y[:n]
+    if task == "multiclass":
+        return X, y
+    if task == "binary":
+        return X, (y < 5).astype(int)
+    if task == "multilabel":
+        return X, np.column_stack([y % 2, y < 5, y % 3 == 0]).astype(int)
+    if task == "regression":
+        return X, np.column_stack([y, np.sqrt(y)]).astype(float)
+    raise ValueError(task)

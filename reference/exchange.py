@@ -1,12 +1,16 @@
-"""Weights between scikit-learn's layout and torch's.
+"""Weights between scikit-learn, scratch and torch, in any direction.
 
 scikit-learn (and scratch) keep ``coefs_[i]`` of shape (n_in, n_out) and ``intercepts_[i]``
 of shape (n_out,); ``nn.Linear`` keeps ``weight`` of shape (n_out, n_in). Moving weights is a
-transpose and a copy, bit-exact both ways.
+transpose and a copy, bit-exact both ways. ``transfer`` moves a whole fitted model between
+estimators, so that a model fitted by any of the three predicts with either of the others.
 """
+
+import copy
 
 import numpy as np
 import torch
+from sklearn.base import is_classifier
 
 
 def load_into_torch(module, coefs, intercepts):
@@ -31,3 +35,56 @@ def weights_from_torch(module):
     coefs = [linear.weight.detach().cpu().numpy().T.copy() for linear in module.linears]
     intercepts = [linear.bias.detach().cpu().numpy().copy() for linear in module.linears]
     return coefs, intercepts
+
+
+def _one_logit(coefs, intercepts):
+    """A two-logit softmax output as scikit-learn's single logistic unit: softmax(z0, z1)[1]
+    = sigmoid(z1 - z0), so the last layer becomes (W1 - W0, b1 - b0)."""
+    W, b = coefs[-1], intercepts[-1]
+    return (coefs[:-1] + [W[:, 1:] - W[:, :1]], intercepts[:-1] + [b[1:] - b[:1]])
+
+
+_FITTED = ["n_layers_", "n_outputs_", "out_activation_", "n_features_in_", "feature_names_in_",
+           "classes_", "_label_binarizer"]
+
+
+def transfer(source, target):
+    """Give ``target`` the fitted model of ``source`` and return ``target``.
+
+    Both are MLP estimators of the same kind (classifier or regressor) from any of
+    scikit-learn, scratch or the torch twin. The target takes the source's architecture and
+    activation, copies of its weights and what prediction needs (classes, output activation,
+    feature names). A two-logit binary model (torch's convention) becomes one logistic unit
+    when the target is scikit-learn, which has no other form.
+    """
+    if is_classifier(source) != is_classifier(target):
+        raise ValueError("transfer needs two classifiers or two regressors.")
+    activation = source.activation
+    if activation == "leaky_relu" and "leaky_relu" not in _activations_of(target):
+        raise ValueError("scikit-learn has no leaky_relu; this model cannot move there.")
+    coefs = [np.array(W, copy=True) for W in source.coefs_]
+    intercepts = [np.array(b, copy=True) for b in source.intercepts_]
+    two_logits = (is_classifier(source) and len(source.classes_) == 2
+                  and source.n_outputs_ == 2)
+    if two_logits and not hasattr(target, "conventions"):
+        coefs, intercepts = _one_logit(coefs, intercepts)
+    params = {"activation": activation,
+              "hidden_layer_sizes": tuple(W.shape[1] for W in coefs[:-1])}
+    if hasattr(source, "loss") and not is_classifier(source):
+        params["loss"] = source.loss
+    if hasattr(target, "negative_slope") and hasattr(source, "negative_slope"):
+        params["negative_slope"] = source.negative_slope
+    target.set_params(**params)
+    for name in _FITTED:
+        if name in vars(source):
+            setattr(target, name, copy.deepcopy(vars(source)[name]))
+    target.coefs_, target.intercepts_ = coefs, intercepts
+    target.n_outputs_ = coefs[-1].shape[1]
+    if two_logits and target.n_outputs_ == 1:
+        target.out_activation_ = "logistic"
+    return target
+
+
+def _activations_of(estimator):
+    constraint = type(estimator)._parameter_constraints["activation"][0]
+    return constraint.options

@@ -26,7 +26,8 @@ def _scratch_network(coefs, intercepts, activation, out_activation, negative_slo
     loss = make_loss(out_activation)
     if consistent and isinstance(loss, SquaredError):
         loss = SquaredError(average_outputs=False)
-    return Network.from_weights(coefs, intercepts, activation, loss, negative_slope)
+    return Network.from_weights(coefs, intercepts, activation, loss,
+                                negative_slope=negative_slope)
 
 
 def scratch_gradients(coefs, intercepts, X, Y, *, activation, out_activation, alpha=0.0,

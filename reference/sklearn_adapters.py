@@ -45,3 +45,27 @@ def sklearn_loss_and_gradients(coefs, intercepts, X, Y, *, activation, out_activ
         args = (X, Y, activations, deltas, coef_grads, intercept_grads)
     loss, coef_grads, intercept_grads = est._backprop(*args)
     return loss, [g.copy() for g in coef_grads], [g.copy() for g in intercept_grads]
+
+
+def sklearn_fit_from(estimator, X, y, coefs, intercepts, sample_weight=None):
+    """Run scikit-learn's own ``fit`` starting from the given weights, and return it.
+
+    scikit-learn has no parameter for this (scikit-learn #9232, #19701). Its random draws for
+    the initial weights are still made and then replaced, so the shuffles and the validation
+    split are those of the same ``random_state`` without given weights (as in scratch's and
+    the torch twin's ``fit(coefs_init=..., intercepts_init=...)``).
+    """
+    initialize = estimator._initialize
+
+    def initialize_then_replace(y_, layer_units, dtype):
+        initialize(y_, layer_units, dtype)
+        estimator.coefs_ = [np.array(W, dtype=dtype) for W in coefs]
+        estimator.intercepts_ = [np.array(b, dtype=dtype) for b in intercepts]
+        estimator._best_coefs = [W.copy() for W in estimator.coefs_]
+        estimator._best_intercepts = [b.copy() for b in estimator.intercepts_]
+
+    estimator._initialize = initialize_then_replace
+    try:
+        return estimator.fit(X, y, sample_weight=sample_weight)
+    finally:
+        del estimator._initialize

@@ -1,21 +1,27 @@
-"""Adam (Kingma and Ba, 2014), scikit-learn's form."""
+"""Adam (Kingma and Ba, 2014), with epsilon where scikit-learn or torch puts it."""
 
 import numpy as np
 
 
 class Adam:
-    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g**2;  t counts steps (batches);
-    params -= lr * sqrt(1 - b2**t) / (1 - b1**t) * m / (sqrt(v) + eps).
+    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g**2;  t counts steps (batches), then
 
-    scikit-learn adds eps to the *uncorrected* sqrt(v); torch adds it to the bias-corrected
-    sqrt(v_hat), a different optimizer unless eps is converted (see docs/conventions.md).
+    "sklearn": params -= lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+    "torch":   params -= lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)
+
+    Same rule, eps in a different place: torch's eps equals scikit-learn's only when
+    eps_torch = eps_sklearn / sqrt(1 - b2^t) (31.6x apart at t = 1 with b2 = 0.999).
+    ``weight_decay`` > 0 is AdamW's decoupled decay, params -= lr * weight_decay * params
+    before the step.
     """
 
     def __init__(self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8):
+                 epsilon=1e-8, convention="sklearn", weight_decay=0.0):
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.convention = convention
+        self.weight_decay = weight_decay
         self.t = 0
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
@@ -25,14 +31,21 @@ class Adam:
         """One update of ``params`` in place from ``grads``."""
         b1, b2, tmp = self.beta_1, self.beta_2, self._tmp
         self.t += 1
+        if self.weight_decay:
+            params -= self.learning_rate_init * self.weight_decay * params
         self.m *= b1
         self.m += np.multiply(grads, 1 - b1, out=tmp)
         self.v *= b2
         self.v += np.multiply(np.square(grads, out=tmp), 1 - b2, out=tmp)
-        self.learning_rate = float(
-            self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
-        )
-        denom = np.sqrt(self.v, out=tmp)
+        if self.convention == "torch":
+            self.learning_rate = float(self.learning_rate_init / (1 - b1**self.t))
+            denom = np.sqrt(self.v, out=tmp)
+            denom /= np.sqrt(1 - b2**self.t)
+        else:
+            self.learning_rate = float(
+                self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+            )
+            denom = np.sqrt(self.v, out=tmp)
         denom += self.epsilon
         params -= np.multiply(self.m, self.learning_rate) / denom
 

@@ -21,3 +21,19 @@ def glorot_uniform(layer_units, activation, random_state, dtype=np.float64):
         coefs.append(W.astype(dtype, copy=False))
         intercepts.append(b.astype(dtype, copy=False))
     return coefs, intercepts
+
+
+def torch_uniform(layer_units, activation, random_state, dtype=np.float64):
+    """``nn.Linear``'s default scheme, drawn with NumPy: W and b ~ U(+-1 / sqrt(fan_in)).
+
+    (kaiming_uniform with a = sqrt(5) gives bound = sqrt(1/3) * sqrt(3 / fan_in).) The same
+    distribution torch uses, not torch's random numbers; the activation does not matter.
+    """
+    coefs, intercepts = [], []
+    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
+        bound = 1.0 / np.sqrt(fan_in)
+        W = random_state.uniform(-bound, bound, (fan_in, fan_out))
+        b = random_state.uniform(-bound, bound, fan_out)
+        coefs.append(W.astype(dtype, copy=False))
+        intercepts.append(b.astype(dtype, copy=False))
+    return coefs, intercepts

@@ -10,6 +10,11 @@ keeps our float64 round-off identical to scikit-learn's.
 
 Probabilities are clipped to [eps, 1 - eps] (eps of p's dtype) in the loss value only, as
 scikit-learn does: it changes the loss for logits beyond about 36, never the gradient.
+
+``reduction="sklearn"`` sums over the K output columns (and halves the squared error);
+``reduction="torch"`` is torch's default ``reduction='mean'`` over all n * K elements
+(``BCEWithLogitsLoss``, ``MSELoss`` without the half, ``PoissonNLLLoss`` without the constant
+y log y - y), which scales the loss and its gradient by 1/K (2/K for squared error).
 """
 
 import numpy as np
@@ -37,9 +42,16 @@ def _delta(y, p, sample_weight):
 
 
 class SoftmaxCrossEntropy:
-    """p = softmax(z) row-wise; loss = -mean_i sum_k y_ik log p_ik (multiclass)."""
+    """p = softmax(z) row-wise; loss = -mean_i sum_k y_ik log p_ik (multiclass).
+
+    torch's ``CrossEntropyLoss`` is the same mean over samples, so ``reduction`` changes
+    nothing here.
+    """
 
     out_activation = "softmax"
+
+    def __init__(self, reduction="sklearn"):
+        self.reduction = reduction
 
     def forward(self, z):
         tmp = z - z.max(axis=1)[:, np.newaxis]
@@ -63,16 +75,23 @@ class LogisticLoss:
 
     out_activation = "logistic"
 
+    def __init__(self, reduction="sklearn"):
+        self.reduction = reduction
+
     def forward(self, z):
         return Logistic().forward(z)
 
     def loss(self, y, p, sample_weight=None):
         p = _clip(p)
         per_sample = _xlogy(y, p) + _xlogy(1 - y, 1 - p)
-        return -np.average(per_sample, weights=sample_weight, axis=0).sum()
+        per_output = -np.average(per_sample, weights=sample_weight, axis=0)
+        return per_output.mean() if self.reduction == "torch" else per_output.sum()
 
     def backward(self, y, p, sample_weight=None):
-        return _delta(y, p, sample_weight)
+        delta = _delta(y, p, sample_weight)
+        if self.reduction == "torch":
+            delta /= p.shape[1]
+        return delta
 
 
 class SquaredError:
@@ -86,18 +105,24 @@ class SquaredError:
 
     out_activation = "identity"
 
-    def __init__(self, average_outputs=True):
+    def __init__(self, average_outputs=True, reduction="sklearn"):
         self.average_outputs = average_outputs
+        self.reduction = reduction
 
     def forward(self, z):
         return Identity().forward(z)
 
     def loss(self, y, p, sample_weight=None):
+        if self.reduction == "torch":  # MSELoss: mean over all elements, no half
+            return np.average((y - p) ** 2, weights=sample_weight, axis=0).mean()
         per_output = 0.5 * np.average((y - p) ** 2, weights=sample_weight, axis=0)
         return per_output.mean() if self.average_outputs else per_output.sum()
 
     def backward(self, y, p, sample_weight=None):
-        return _delta(y, p, sample_weight)
+        delta = _delta(y, p, sample_weight)
+        if self.reduction == "torch":
+            delta *= 2 / p.shape[1]
+        return delta
 
 
 class PoissonLoss:
@@ -105,24 +130,34 @@ class PoissonLoss:
 
     out_activation = "exp"
 
+    def __init__(self, reduction="sklearn"):
+        self.reduction = reduction
+
     def forward(self, z):
         with np.errstate(over="ignore"):
             return np.exp(z, out=z)
 
     def loss(self, y, p, sample_weight=None):
         with np.errstate(divide="ignore", invalid="ignore"):  # y / p is 0 / 0 where y = p = 0
-            per_sample = _xlogy(y, y / p) - y + p
-        return np.average(per_sample, weights=sample_weight, axis=0).sum()
+            if self.reduction == "torch":  # PoissonNLLLoss: mean of p - y log p
+                per_sample = p - _xlogy(y, p)
+            else:
+                per_sample = _xlogy(y, y / p) - y + p
+        per_output = np.average(per_sample, weights=sample_weight, axis=0)
+        return per_output.mean() if self.reduction == "torch" else per_output.sum()
 
     def backward(self, y, p, sample_weight=None):
-        return _delta(y, p, sample_weight)
+        delta = _delta(y, p, sample_weight)
+        if self.reduction == "torch":
+            delta /= p.shape[1]
+        return delta
 
 
-def make_loss(out_activation):
+def make_loss(out_activation, reduction="sklearn"):
     """The loss that goes with scikit-learn's ``out_activation_`` name."""
     return {
         "softmax": SoftmaxCrossEntropy,
         "logistic": LogisticLoss,
         "identity": SquaredError,
         "exp": PoissonLoss,
-    }[out_activation]()
+    }[out_activation](reduction=reduction)

@@ -24,11 +24,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from scratch.initialization import glorot_uniform
+from scratch.batching import shuffle_indices
+from scratch.conventions import resolve_conventions
+from scratch.initialization import glorot_uniform, torch_uniform
 from scratch.losses import make_loss
 from scratch.network import Network
 from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS
-from scratch.training import fit_lbfgs, fit_stochastic
+from scratch.training import fit_lbfgs, fit_stochastic, make_optimizer
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -61,24 +63,50 @@ class BaseMLP(BaseEstimator):
             raise ValueError("hidden_layer_sizes must be whole numbers, got %s." % sizes)
         return [int(s) for s in sizes]
 
-    def _loss(self):
-        return make_loss(self.out_activation_)
+    # --- the framework-specific pieces (the torch twin overrides these) -------------------
 
-    def _network(self):
-        """A network holding a copy of the fitted weights."""
-        return Network.from_weights(self.coefs_, self.intercepts_, self.activation,
-                                    self._loss())
+    def _network(self, rng=None):
+        """A scratch ``Network`` holding a copy of the fitted weights; ``rng`` draws dropout
+        masks."""
+        conventions = getattr(self, "_conventions", None) or resolve_conventions(self.conventions)
+        loss = make_loss(self.out_activation_, reduction=conventions["loss"])
+        return Network.from_weights(self.coefs_, self.intercepts_, self.activation, loss,
+                                    negative_slope=self.negative_slope, dropout=self.dropout,
+                                    rng=rng)
+
+    def _initial_weights(self, layer_units, dtype):
+        """(coefs, intercepts) drawn from ``self._random_state`` in scikit-learn's order."""
+        init = glorot_uniform if self._conventions["init"] == "sklearn" else torch_uniform
+        return init(layer_units, self.activation, self._random_state, dtype)
+
+    def _permute(self, sample_idx):
+        """The next epoch's sample order."""
+        if self._conventions["shuffle"] == "torch":
+            return self._random_state.permutation(len(sample_idx))
+        return shuffle_indices(sample_idx, self._random_state)
+
+    def _new_optimizer(self, net):
+        return make_optimizer(self, net.params, self._conventions)
 
     # --- fitting -------------------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to X (n_samples, n_features) and y; returns self."""
+    def fit(self, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+        """Fit the model to X (n_samples, n_features) and y; returns self.
+
+        ``coefs_init`` and ``intercepts_init`` (lists shaped like ``coefs_`` and
+        ``intercepts_``) start the fit from those weights instead of the random ones. The
+        random draws are still made, so the shuffles and the validation split are the ones
+        the same ``random_state`` gives without them.
+        """
         self._validate_params()
         with _rollback_on_error(self):
-            return self._fit(X, y, sample_weight, incremental=False)
+            return self._fit(X, y, sample_weight, incremental=False,
+                             initial_weights=(coefs_init, intercepts_init))
 
-    def _fit(self, X, y, sample_weight, incremental):
+    def _fit(self, X, y, sample_weight, incremental, initial_weights=(None, None)):
         hidden_layer_sizes = self._hidden_layer_sizes()
+        self._conventions = resolve_conventions(self.conventions)
+        self._check_extras()
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sample_weight is not None:
@@ -91,7 +119,12 @@ class BaseMLP(BaseEstimator):
         self._random_state = check_random_state(self.random_state)
         if first_pass:
             self._initialize(y, layer_units, X.dtype)
-        net = self._network()
+        if any(w is not None for w in initial_weights):
+            self._set_initial_weights(*initial_weights, layer_units)
+        rng = None
+        if self.dropout > 0:
+            rng = np.random.default_rng(self._random_state.randint(np.iinfo(np.int32).max))
+        net = self._network(rng)
         if net.layer_units != layer_units:
             raise ValueError(
                 f"The fitted network has layers {net.layer_units} but this fit needs "
@@ -127,8 +160,7 @@ class BaseMLP(BaseEstimator):
         self.n_outputs_ = y.shape[1]
         self.n_layers_ = len(layer_units)
         self.out_activation_ = self._out_activation()
-        self.coefs_, self.intercepts_ = glorot_uniform(
-            layer_units, self.activation, self._random_state, dtype)
+        self.coefs_, self.intercepts_ = self._initial_weights(layer_units, dtype)
         self._best_coefs = [W.copy() for W in self.coefs_]
         self._best_intercepts = [b.copy() for b in self.intercepts_]
         if self.solver in STOCHASTIC_SOLVERS:
@@ -136,12 +168,42 @@ class BaseMLP(BaseEstimator):
             self._no_improvement_count = 0
             if self.early_stopping:
                 self.validation_scores_ = []
+                self.validation_loss_curve_ = []
                 self.best_validation_score_ = -np.inf
                 self.best_loss_ = None
             else:
                 self.best_loss_ = np.inf
                 self.validation_scores_ = None
+                self.validation_loss_curve_ = None
                 self.best_validation_score_ = None
+
+    def _set_initial_weights(self, coefs, intercepts, layer_units):
+        """Start from the caller's weights (copied, cast to the fit's dtype)."""
+        if coefs is None or intercepts is None:
+            raise ValueError("Give both coefs_init and intercepts_init, or neither.")
+        expected = list(zip(layer_units[:-1], layer_units[1:]))
+        shapes = [np.shape(W) for W in coefs], [np.shape(b) for b in intercepts]
+        if shapes != (expected, [(n_out,) for _, n_out in expected]):
+            raise ValueError(
+                f"coefs_init/intercepts_init have shapes {shapes[0]} / {shapes[1]}; this "
+                f"network needs {expected} / {[(n_out,) for _, n_out in expected]}."
+            )
+        dtype = self.coefs_[0].dtype
+        self.coefs_ = [np.array(W, dtype=dtype) for W in coefs]
+        self.intercepts_ = [np.array(b, dtype=dtype) for b in intercepts]
+        if not all(np.isfinite(w).all() for w in self.coefs_ + self.intercepts_):
+            raise ValueError("coefs_init/intercepts_init contain NaN or infinity.")
+        self._best_coefs = [W.copy() for W in self.coefs_]
+        self._best_intercepts = [b.copy() for b in self.intercepts_]
+
+    def _check_extras(self):
+        """The parameters that go beyond scikit-learn, checked against the solver."""
+        if self.activation != "leaky_relu" and self.negative_slope != 0.01:
+            raise ValueError("negative_slope is only used with activation='leaky_relu'.")
+        if self.dropout > 0 and self.solver == "lbfgs":
+            raise ValueError("dropout makes the objective random; use solver='sgd' or 'adam'.")
+        if self._conventions["l2"] == "decoupled" and self.solver != "adam":
+            raise ValueError("conventions l2='decoupled' is AdamW's: it needs solver='adam'.")
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:
@@ -217,7 +279,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, negative_slope=0.01, conventions="sklearn"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -241,14 +304,40 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
+        self.negative_slope = negative_slope
+        self.conventions = conventions
 
     @property
     def loss(self):
         """scikit-learn's MLPClassifier stores ``loss='log_loss'``; it is not a parameter."""
         return "log_loss"
 
+    def _two_logits(self, fitted=True):
+        """Binary target under torch's convention: two logits and a softmax, not one. Read
+        from the fitted network's shape, or (``fitted=False``, while fitting) the switch."""
+        if self._label_binarizer.y_type_ != "binary":
+            return False
+        if fitted:
+            return self.n_outputs_ == 2
+        return self._conventions["binary_output"] == "two_logits"
+
     def _out_activation(self):
-        return "softmax" if self._label_binarizer.y_type_ == "multiclass" else "logistic"
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return "softmax" if multiclass or self._two_logits(fitted=False) else "logistic"
+
+    def _binarize(self, y, two_logits):
+        """Labels to the network's 0/1 target columns (bool)."""
+        Y = self._label_binarizer.transform(y).astype(bool)
+        return np.hstack([~Y, Y]) if two_logits else Y
+
+    def _labels(self, Y):
+        """The network's outputs (or targets), shape (n_samples, n_outputs), to labels."""
+        if self._two_logits():
+            Y = Y[:, 1]
+        elif self.n_outputs_ == 1:
+            Y = Y.ravel()
+        return self._label_binarizer.inverse_transform(Y)
 
     def _validate_input(self, X, y, incremental, reset):
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -273,7 +362,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     f"`y` has classes not in `self.classes_`. `self.classes_` has "
                     f"{self.classes_}. 'y' has {classes}."
                 )
-        return X, self._label_binarizer.transform(y).astype(bool)
+        return X, self._binarize(y, self._two_logits(fitted=False))
 
     def _encode_targets(self, y):
         y = np.asarray(y)
@@ -282,7 +371,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         unknown = np.setdiff1d(unique_labels(y), self.classes_)
         if len(unknown):
             raise ValueError(f"y has labels {unknown} that are not in classes_ {self.classes_}.")
-        return self._label_binarizer.transform(y).astype(bool)
+        return self._binarize(y, self._two_logits())
 
     @available_if(lambda est: est._check_solver())
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -303,10 +392,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._predict(X)
 
     def _predict(self, X, check_input=True):
-        y_pred = self._forward_pass_fast(X, check_input=check_input)
-        if self.n_outputs_ == 1:
-            y_pred = y_pred.ravel()
-        return self._label_binarizer.inverse_transform(y_pred)
+        return self._labels(self._forward_pass_fast(X, check_input=check_input))
 
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
@@ -348,7 +434,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                  learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
                  random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
                  nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000):
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, negative_slope=0.01, conventions="sklearn"):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -373,6 +460,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.dropout = dropout
+        self.negative_slope = negative_slope
+        self.conventions = conventions
 
     def _out_activation(self):
         return "exp" if self.loss == "poisson" else "identity"

@@ -4,10 +4,11 @@ import numpy as np
 
 from scratch.activations import make_activation
 from scratch.dense import Dense
+from scratch.dropout import Dropout
 
 
 class Network:
-    """Dense layers with a hidden activation after each but the last, and a loss on top.
+    """Dense layers with a hidden activation (and dropout) after each but the last, and a loss.
 
     All weights live in one flat vector ``params``, packed as scikit-learn packs them for
     L-BFGS: every coefficient matrix (row-major) first, then every intercept vector.
@@ -25,18 +26,22 @@ class Network:
     dtype : numpy dtype
     negative_slope : float
         Slope of ``leaky_relu`` below zero.
+    dropout : float
+        Dropout rate after each hidden activation, used only when training.
+    rng : numpy Generator
+        Draws the dropout masks.
     """
 
-    def __init__(self, layer_units, activation, loss, dtype=np.float64, negative_slope=0.01):
+    def __init__(self, layer_units, activation, loss, dtype=np.float64, negative_slope=0.01,
+                 dropout=0.0, rng=None):
         self.layer_units = list(layer_units)
         self.loss = loss
         shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
-        n_coef = sum(n_in * n_out for n_in, n_out in shapes)
-        self.n_coef = n_coef
-        self.params = np.zeros(n_coef + sum(self.layer_units[1:]), dtype=dtype)
+        self.n_coef = sum(n_in * n_out for n_in, n_out in shapes)
+        self.params = np.zeros(self.n_coef + sum(self.layer_units[1:]), dtype=dtype)
         self.grads = np.zeros_like(self.params)
         self.coefs, self.intercepts, self.layers = [], [], []
-        coef_start, intercept_start = 0, n_coef
+        coef_start, intercept_start = 0, self.n_coef
         for n_in, n_out in shapes:
             W = self._view(self.params, coef_start, (n_in, n_out))
             b = self._view(self.params, intercept_start, (n_out,))
@@ -47,19 +52,19 @@ class Network:
             self.layers.append(Dense(W, b, grad_W, grad_b))
             coef_start += n_in * n_out
             intercept_start += n_out
-        self.hidden = [
-            make_activation(activation, negative_slope) for _ in range(len(shapes) - 1)
-        ]
+        n_hidden = len(shapes) - 1
+        self.hidden = [make_activation(activation, negative_slope) for _ in range(n_hidden)]
+        self.dropout = [Dropout(dropout, rng) for _ in range(n_hidden)]
 
     @staticmethod
     def _view(flat, start, shape):
         return flat[start : start + int(np.prod(shape))].reshape(shape)
 
     @classmethod
-    def from_weights(cls, coefs, intercepts, activation, loss, negative_slope=0.01):
+    def from_weights(cls, coefs, intercepts, activation, loss, **kwargs):
         """A network holding a copy of the given weights (scikit-learn's layout)."""
         layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        net = cls(layer_units, activation, loss, coefs[0].dtype, negative_slope)
+        net = cls(layer_units, activation, loss, coefs[0].dtype, **kwargs)
         net.set_weights(coefs, intercepts)
         return net
 
@@ -73,50 +78,78 @@ class Network:
                 )
             mine[...] = theirs
 
-    @property
-    def coef_params(self):
-        """The coefficients' part of ``params`` (the part L2 penalises)."""
-        return self.params[: self.n_coef]
+    def flat_params(self):
+        """A copy of the flat parameter vector (scikit-learn's L-BFGS packing)."""
+        return self.params.copy()
 
-    def forward(self, X):
-        """Return the outputs p, shape (n_samples, n_outputs), for X (n_samples, n_features)."""
+    def set_flat_params(self, flat):
+        self.params[...] = flat
+
+    def flat_grads(self):
+        """A copy of the flat gradient vector, packed like ``flat_params``."""
+        return self.grads.copy()
+
+    def forward(self, X, training=False):
+        """Return the outputs p, shape (n_samples, n_outputs), for X (n_samples, n_features).
+
+        ``training`` switches dropout on.
+        """
         h = X
         for i, layer in enumerate(self.layers):
             z = layer.forward(h)
-            h = self.hidden[i].forward(z) if i < len(self.hidden) else self.loss.forward(z)
+            if i < len(self.hidden):
+                h = self.dropout[i].forward(self.hidden[i].forward(z), training)
+            else:
+                h = self.loss.forward(z)
         return h
 
     def backward(self, delta):
         """Fill ``grads`` with the gradient of the summed loss, given delta = dL/dz (output).
 
         Each layer turns its upstream gradient into a downstream one: Dense hands back
-        delta W^T, the activation multiplies it by its local derivative.
+        delta W^T, dropout masks it, the activation multiplies it by its local derivative.
         """
         for i in reversed(range(len(self.layers))):
             delta = self.layers[i].backward(delta, need_grad_in=i > 0)
             if i > 0:
-                delta = self.hidden[i - 1].backward(delta)
+                delta = self.hidden[i - 1].backward(self.dropout[i - 1].backward(delta))
 
-    def l2_penalty(self):
-        """sum over layers of ||W||^2 (intercepts are not penalised)."""
+    def l2_penalty(self, include_intercepts=False):
+        """sum over layers of ||W||^2 (and ||b||^2 if asked)."""
         total = 0
-        for W in self.coefs:
+        for W in self.coefs + (self.intercepts if include_intercepts else []):
             w = W.ravel()
             total += np.dot(w, w)
         return total
 
-    def loss_and_gradients(self, X, y, alpha=0.0, sample_weight=None):
+    def loss_value(self, X, y, sample_weight=None):
+        """The data loss alone (no penalty, no dropout), e.g. on held-out data."""
+        return self.loss.loss(y, self.forward(X), sample_weight)
+
+    def loss_and_gradients(self, X, y, alpha=0.0, sample_weight=None, training=False,
+                           l2="sklearn", batch_size=None):
         """scikit-learn's objective for one batch, and its gradient left in ``grads``.
 
         loss = data loss (mean over samples) + alpha / (2 n) * sum ||W||^2, where n is the
         number of samples, or the sum of the sample weights when they are given;
         grad_W = (X^T delta + alpha W) / n and grad_b = sum_i delta / n, layer by layer.
+        ``l2`` picks another convention (see ``scratch.conventions``; ``batch_size`` is the
+        nominal one for "fixed_batch"); ``training`` switches dropout on.
         """
-        p = self.forward(X)
+        p = self.forward(X, training)
         n = X.shape[0] if sample_weight is None else sample_weight.sum()
         loss = self.loss.loss(y, p, sample_weight)
-        loss += (0.5 * alpha) * self.l2_penalty() / n
         self.backward(self.loss.backward(y, p, sample_weight))
-        self.grads[: self.n_coef] += alpha * self.coef_params
+        if l2 == "sklearn":  # scikit-learn's own order of operations, to the last bit
+            loss += (0.5 * alpha) * self.l2_penalty() / n
+            self.grads[: self.n_coef] += alpha * self.params[: self.n_coef]
+            self.grads /= n
+            return loss
         self.grads /= n
-        return loss
+        if l2 == "decoupled":  # AdamW: the optimizer decays the weights itself
+            return loss
+        with_biases = l2 in ("with_biases", "weight_decay")
+        size = self.params.size if with_biases else self.n_coef
+        scale = alpha / {"fixed_batch": batch_size, "with_biases": n, "weight_decay": 1}[l2]
+        self.grads[:size] += scale * self.params[:size]
+        return loss + 0.5 * scale * self.l2_penalty(with_biases)

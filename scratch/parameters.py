@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 
 MLP_CONSTRAINTS = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+    "activation": [StrOptions({"identity", "logistic", "tanh", "relu", "leaky_relu"})],
     "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -34,6 +34,10 @@ MLP_CONSTRAINTS = {
     "epsilon": [Interval(Real, 0, None, closed="neither")],
     "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
     "max_fun": [Interval(Integral, 1, None, closed="left")],
+    # beyond scikit-learn: off by default, so the defaults are scikit-learn's model
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "negative_slope": [Interval(Real, 0, None, closed="left")],
+    "conventions": [StrOptions({"sklearn", "torch"}), dict],
 }
 
 REGRESSOR_CONSTRAINTS = {

@@ -1,4 +1,4 @@
-"""Stochastic gradient descent with (Nesterov) momentum, scikit-learn's form."""
+"""Stochastic gradient descent with (Nesterov) momentum, in scikit-learn's or torch's form."""
 
 import numpy as np
 
@@ -6,20 +6,29 @@ from scratch.schedules import SCHEDULES
 
 
 class SGD:
-    """v <- momentum * v - lr * g;  params += (momentum * v - lr * g) if nesterov else v.
+    """scikit-learn's form (``convention="sklearn"``)::
 
-    The velocity ``v`` holds the learning rate inside it, as scikit-learn's does; torch's
-    momentum buffer does not (see docs/conventions.md). ``params`` and ``grads`` are the
-    network's flat vectors, so one step is a handful of vectorised operations.
+        v <- momentum * v - lr * g;  params += (momentum * v - lr * g) if nesterov else v
+
+    The velocity ``v`` holds the learning rate inside it. torch's form (``"torch"``) keeps a
+    buffer without it and applies the current lr at each step::
+
+        buf <- momentum * buf + g;  params -= lr * ((g + momentum * buf) if nesterov else buf)
+
+    With v = -lr * buf the two are the same while lr is constant; when a schedule changes lr,
+    torch's buffer must be rescaled by lr_old / lr_new to stay on scikit-learn's path.
+    ``params`` and ``grads`` are the network's flat vectors, so a step is a few vectorised
+    operations.
     """
 
     def __init__(self, params, learning_rate_init=0.1, lr_schedule="constant", momentum=0.9,
-                 nesterov=True, power_t=0.5):
+                 nesterov=True, power_t=0.5, convention="sklearn"):
         self.schedule = SCHEDULES[lr_schedule](learning_rate_init, power_t)
         self.momentum = momentum
         self.nesterov = nesterov
-        self.velocity = np.zeros_like(params)
-        self._scaled_grad = np.empty_like(params)
+        self.convention = convention
+        self.velocity = np.zeros_like(params)  # v (sklearn) or buf (torch)
+        self._tmp = np.empty_like(params)
 
     @property
     def learning_rate(self):
@@ -27,7 +36,13 @@ class SGD:
 
     def step(self, params, grads):
         """One update of ``params`` in place from ``grads``."""
-        lr_g = np.multiply(grads, self.learning_rate, out=self._scaled_grad)
+        if self.convention == "torch":
+            self.velocity *= self.momentum
+            self.velocity += grads
+            direction = grads + self.momentum * self.velocity if self.nesterov else self.velocity
+            params -= np.multiply(direction, self.learning_rate, out=self._tmp)
+            return
+        lr_g = np.multiply(grads, self.learning_rate, out=self._tmp)
         self.velocity *= self.momentum
         self.velocity -= lr_g
         if self.nesterov:

@@ -1,10 +1,13 @@
 """The training loops: scikit-learn's epoch loop for sgd/adam, and its L-BFGS call.
 
-Both work on a ``Network`` (the flat parameters and the objective) and record what they do on
-the estimator ``est``, in the fitted attributes scikit-learn uses: ``n_iter_``, ``t_``,
-``loss_``, ``loss_curve_``, ``best_loss_``, ``validation_scores_``, ``best_validation_score_``,
-and the private ``_optimizer`` and ``_no_improvement_count`` that carry over between
-``partial_fit`` calls and ``warm_start`` refits exactly as they do in scikit-learn.
+Both work on a network (the parameters and the objective: scratch's ``Network``, or the
+torch twin's) and record what they do on the estimator ``est``, in the fitted attributes
+scikit-learn uses: ``n_iter_``, ``t_``, ``loss_``, ``loss_curve_``, ``best_loss_``,
+``validation_scores_``, ``best_validation_score_`` (and our ``validation_loss_curve_``), and
+the private ``_optimizer`` and ``_no_improvement_count`` that carry over between
+``partial_fit`` calls and ``warm_start`` refits exactly as they do in scikit-learn. The
+estimator supplies the framework-specific pieces: ``est._new_optimizer(net)`` and
+``est._permute(sample_idx)``.
 """
 
 import warnings
@@ -15,17 +18,19 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from scratch.adam import Adam
-from scratch.batching import gen_batches, resolve_batch_size, shuffle_indices
+from scratch.batching import gen_batches, resolve_batch_size
 from scratch.lbfgs import minimize_lbfgs
 from scratch.sgd import SGD
 
 
-def make_optimizer(est, params):
+def make_optimizer(est, params, conventions):
     """The optimizer ``est.solver`` names, with fresh state, over the flat ``params``."""
     if est.solver == "sgd":
         return SGD(params, est.learning_rate_init, est.learning_rate, est.momentum,
-                   est.nesterovs_momentum, est.power_t)
-    return Adam(params, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon)
+                   est.nesterovs_momentum, est.power_t, convention=conventions["momentum"])
+    decay = est.alpha if conventions["l2"] == "decoupled" else 0.0
+    return Adam(params, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon,
+                convention=conventions["adam_epsilon"], weight_decay=decay)
 
 
 def split_validation(est, X, y, sample_weight, random_state):
@@ -70,17 +75,18 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
     kept and restored at the end.
     """
     if not incremental or not hasattr(est, "_optimizer"):
-        est._optimizer = make_optimizer(est, net.params)
+        est._optimizer = est._new_optimizer(net)
     optimizer = est._optimizer
+    l2 = est._conventions["l2"]
 
+    validation = encoded_validation = None
     if est.early_stopping:
-        (X, y, sample_weight), validation = split_validation(
+        (X, y, sample_weight), encoded_validation = split_validation(
             est, X, y, sample_weight, est._random_state)
+        X_val, y_val, sw_val = encoded_validation
         if is_classifier(est):
-            validation = (validation[0], est._label_binarizer.inverse_transform(validation[1]),
-                          validation[2])
-    else:
-        validation = None
+            y_val = est._labels(y_val)
+        validation = (X_val, y_val, sw_val)
 
     n_samples = X.shape[0]
     sample_idx = np.arange(n_samples, dtype=int)
@@ -90,13 +96,14 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
         est.n_iter_ = 0
         for _ in range(est.max_iter):
             if est.shuffle:
-                sample_idx = shuffle_indices(sample_idx, est._random_state)
+                sample_idx = est._permute(sample_idx)
             accumulated_loss = 0.0
             for batch in gen_batches(n_samples, batch_size):
                 idx = sample_idx[batch] if est.shuffle else batch
                 sw = None if sample_weight is None else sample_weight[idx]
                 with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-                    loss = net.loss_and_gradients(X[idx], y[idx], est.alpha, sw)
+                    loss = net.loss_and_gradients(X[idx], y[idx], est.alpha, sw, training=True,
+                                                  l2=l2, batch_size=batch_size)
                 _check_finite(loss, est.n_iter_ + 1)
                 accumulated_loss += loss * (batch.stop - batch.start)
                 optimizer.step(net.params, net.grads)
@@ -108,6 +115,8 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
             if est.verbose:
                 print("Iteration %d, loss = %.8f" % (est.n_iter_, est.loss_))
 
+            if encoded_validation is not None:
+                est.validation_loss_curve_.append(float(net.loss_value(*encoded_validation)))
             _update_no_improvement_count(est, validation)
             optimizer.iteration_ends(est.t_)
 
@@ -165,11 +174,15 @@ def _update_no_improvement_count(est, validation):
 def fit_lbfgs(est, net, X, y, sample_weight):
     """scikit-learn's ``_fit_lbfgs``: full-batch L-BFGS on the flat parameter vector."""
 
+    l2 = est._conventions["l2"]
+    if l2 in ("fixed_batch", "decoupled"):
+        raise ValueError(f"solver='lbfgs' is full-batch: l2={l2!r} has no meaning there.")
+
     def loss_and_grad(params):
-        net.params[...] = params
-        loss = net.loss_and_gradients(X, y, est.alpha, sample_weight)
-        return loss, net.grads.copy()
+        net.set_flat_params(params)
+        loss = net.loss_and_gradients(X, y, est.alpha, sample_weight, l2=l2)
+        return loss, net.flat_grads()
 
     x, est.loss_, est.n_iter_ = minimize_lbfgs(
-        loss_and_grad, net.params.copy(), est.max_iter, est.max_fun, est.tol)
-    net.params[...] = x
+        loss_and_grad, net.flat_params(), est.max_iter, est.max_fun, est.tol)
+    net.set_flat_params(x)

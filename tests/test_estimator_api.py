@@ -32,7 +32,8 @@ def test_same_public_fitted_attributes(task):
     def public(est):
         return {k for k in vars(est) if k.endswith("_") and not k.startswith("_")}
 
-    assert public(ours) == public(theirs)
+    extras = {"validation_loss_curve_"} if ours.solver != "lbfgs" else set()
+    assert public(ours) == public(theirs) | extras
 
 
 @pytest.mark.parametrize("task", CLASSIFIER_TASKS)

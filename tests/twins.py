@@ -7,19 +7,25 @@ import numpy as np
 import sklearn.neural_network as sk
 
 import scratch
+from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
 
 FITTED = ["coefs_", "intercepts_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
           "best_validation_score_", "n_iter_", "t_", "n_layers_", "n_outputs_",
           "out_activation_", "n_features_in_"]
 
 
-def twin(kind, **params):
-    """(scratch estimator, scikit-learn estimator) with equal parameters (a RandomState
-    instance is copied, so each twin consumes its own)."""
+OURS = {("scratch", "classifier"): scratch.MLPClassifier,
+        ("scratch", "regressor"): scratch.MLPRegressor,
+        ("torch", "classifier"): TorchMLPClassifier,
+        ("torch", "regressor"): TorchMLPRegressor}
+
+
+def twin(kind, framework="scratch", **params):
+    """(our estimator, scikit-learn's) with equal parameters; ``framework`` is "scratch" or
+    "torch" (the torch twin). A RandomState instance is copied, so each consumes its own."""
     ours, theirs = copy.deepcopy(params), copy.deepcopy(params)
-    if kind == "classifier":
-        return scratch.MLPClassifier(**ours), sk.MLPClassifier(**theirs)
-    return scratch.MLPRegressor(**ours), sk.MLPRegressor(**theirs)
+    sklearn_cls = sk.MLPClassifier if kind == "classifier" else sk.MLPRegressor
+    return OURS[framework, kind](**ours), sklearn_cls(**theirs)
 
 
 def call(method, *args, **kwargs):
@@ -59,12 +65,13 @@ def assert_same_state(ours, theirs, atol):
         np.testing.assert_array_equal(ours.classes_, theirs.classes_)
 
 
-def fit_twins(kind, X, y, steps=(("fit", {}),), atol=1e-9, expect_error=None, **params):
+def fit_twins(kind, X, y, steps=(("fit", {}),), atol=1e-9, expect_error=None,
+              framework="scratch", **params):
     """Apply the same sequence of (method, kwargs) calls to both twins, comparing the
     results, the warnings and the fitted state after every call. Returns the twins.
     A call may fail only if ``expect_error`` names the exception type; both must then fail
     with it."""
-    ours, theirs = twin(kind, **params)
+    ours, theirs = twin(kind, framework, **params)
     for method, kwargs in steps:
         kwargs = dict(kwargs)
         set_params = kwargs.pop("set_params", {})

@@ -1,0 +1,139 @@
+"""``TorchMLPClassifier`` and ``TorchMLPRegressor``: scikit-learn estimators over ``torch.nn``.
+
+They share scratch's estimator shell and epoch loop (validation, labels, batching, stopping,
+``warm_start``, ``partial_fit``) and replace everything a framework does: the model is a
+``TorchMLP``, gradients come from autograd, updates from ``torch.optim``, and, under
+``conventions="torch"``, the initial weights from ``nn.Linear``'s own init and the epoch order
+from a seeded ``torch.Generator``.
+
+``conventions="sklearn"`` (the default) converts every difference, so that the twin follows
+``sklearn.neural_network.MLPClassifier`` step by step; ``"torch"`` is what a PyTorch user
+writes by default; a dict switches single conventions (see ``scratch.conventions``).
+"""
+
+import numpy as np
+import torch
+
+import scratch
+from reference.exchange import weights_from_torch
+from reference.torch_mlp import TorchMLP
+from reference.torch_network import TorchNetwork
+from reference.torch_optimizers import make_torch_optimizer
+from scratch.conventions import resolve_conventions
+from scratch.initialization import glorot_uniform
+
+_SEED_RANGE = np.iinfo(np.int32).max
+
+
+class _TorchMixin:
+    """The framework-specific pieces of the estimators, done with torch."""
+
+    def _device(self):
+        device = torch.device(self.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device='cuda' was asked for, but torch finds no CUDA device.")
+        return device
+
+    def _network(self, rng=None):
+        if rng is not None:  # dropout masks come from torch's generator: seed it from ours
+            torch.manual_seed(int(rng.integers(_SEED_RANGE)))
+        conventions = getattr(self, "_conventions", None) or resolve_conventions(self.conventions)
+        return TorchNetwork(self.coefs_, self.intercepts_, self.activation,
+                            self.out_activation_, conventions, device=self._device(),
+                            negative_slope=self.negative_slope, dropout=self.dropout,
+                            decay_in_optimizer=self.solver != "lbfgs")
+
+    def _initial_weights(self, layer_units, dtype):
+        if self._conventions["init"] == "sklearn":
+            return glorot_uniform(layer_units, self.activation, self._random_state, dtype)
+        generator_seed = int(self._random_state.randint(_SEED_RANGE))
+        torch_dtype = torch.float32 if dtype == np.float32 else torch.float64
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(generator_seed)
+            model = TorchMLP(layer_units, self.activation, dtype=torch_dtype)
+        coefs, intercepts = weights_from_torch(model)
+        return ([W.astype(dtype) for W in coefs], [b.astype(dtype) for b in intercepts])
+
+    def _permute(self, sample_idx):
+        if self._conventions["shuffle"] == "sklearn":
+            return super()._permute(sample_idx)
+        if self._torch_generator is None:
+            seed = int(self._random_state.randint(_SEED_RANGE))
+            self._torch_generator = torch.Generator().manual_seed(seed)
+        return torch.randperm(len(sample_idx), generator=self._torch_generator).numpy()
+
+    def _new_optimizer(self, net):
+        return make_torch_optimizer(self, net.params, self._conventions)
+
+    def _fit(self, *args, **kwargs):
+        device = self._device()
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        self._torch_generator = None
+        try:
+            with torch.random.fork_rng(devices=cuda):  # the caller's global RNG is left alone
+                return super()._fit(*args, **kwargs)
+        finally:
+            del self._torch_generator
+
+    def _check_extras(self):
+        super()._check_extras()
+        self._device()
+
+
+class TorchMLPClassifier(_TorchMixin, scratch.MLPClassifier):
+    """scikit-learn's ``MLPClassifier`` interface over a ``torch.nn`` model.
+
+    Takes every parameter of ``scratch.MLPClassifier`` (scikit-learn's, plus ``dropout``,
+    ``negative_slope`` and ``conventions``) and ``device`` ("cpu"; "cuda" when asked and
+    available). The dtype follows X. ``coefs_`` and ``intercepts_`` are read from the torch
+    parameters in scikit-learn's layout (n_in, n_out).
+    """
+
+    _parameter_constraints = {**scratch.MLPClassifier._parameter_constraints,
+                              "device": [str, torch.device]}
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, negative_slope=0.01, conventions="sklearn", device="cpu"):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
+            alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun, dropout=dropout, negative_slope=negative_slope,
+            conventions=conventions)
+        self.device = device
+
+
+class TorchMLPRegressor(_TorchMixin, scratch.MLPRegressor):
+    """scikit-learn's ``MLPRegressor`` interface over a ``torch.nn`` model (see
+    ``TorchMLPClassifier`` for the extra parameters)."""
+
+    _parameter_constraints = {**scratch.MLPRegressor._parameter_constraints,
+                              "device": [str, torch.device]}
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 dropout=0.0, negative_slope=0.01, conventions="sklearn", device="cpu"):
+        super().__init__(
+            loss=loss, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
+            solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum, nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping, validation_fraction=validation_fraction,
+            beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, n_iter_no_change=n_iter_no_change,
+            max_fun=max_fun, dropout=dropout, negative_slope=negative_slope,
+            conventions=conventions)
+        self.device = device

@@ -1,0 +1,174 @@
+"""The torch twin's network: a ``TorchMLP``, its loss and autograd, behind the same small
+interface as scratch's ``Network`` so that one training loop drives either.
+
+What it offers the loop: ``coefs``/``intercepts`` (NumPy, scikit-learn's layout),
+``loss_and_gradients`` (forward, loss, ``backward()``), ``loss_value``, ``forward``, and the
+flat vectors L-BFGS needs. ``params`` is the list of torch parameters, which the torch
+optimizers update themselves.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+
+from reference.exchange import load_into_torch
+from reference.torch_losses import data_loss, l2_penalty
+from reference.torch_mlp import TorchMLP
+
+OUTPUT = {"softmax": lambda z: torch.softmax(z, dim=1), "logistic": torch.sigmoid,
+          "identity": lambda z: z, "exp": torch.exp}
+
+
+def torch_default_loss(logits, y, out_activation, sample_weight=None):
+    """What a PyTorch user writes: the framework's losses with ``reduction='mean'``
+    (per sample here, so that sample weights can weight the mean over samples)."""
+    if out_activation == "softmax":
+        per_sample = F.cross_entropy(logits, y.argmax(dim=1), reduction="none")
+    elif out_activation == "logistic":
+        per_sample = F.binary_cross_entropy_with_logits(logits, y, reduction="none").mean(1)
+    elif out_activation == "identity":
+        per_sample = F.mse_loss(logits, y, reduction="none").mean(1)
+    else:
+        per_sample = F.poisson_nll_loss(logits, y, log_input=True, reduction="none").mean(1)
+    if sample_weight is None:
+        return per_sample.mean()
+    return (per_sample * sample_weight).sum() / sample_weight.sum()
+
+
+def sklearn_reported_loss(logits, y, out_activation, sample_weight=None):
+    """scikit-learn's loss *value*: probabilities clipped to [eps, 1 - eps], and the squared
+    error averaged (not summed) over outputs. No gradient flows through it."""
+    with torch.no_grad():
+        p = OUTPUT[out_activation](logits)
+        eps = torch.finfo(p.dtype).eps
+        if out_activation == "softmax":
+            per_sample = -torch.xlogy(y, p.clamp(eps, 1 - eps)).sum(1)
+        elif out_activation == "logistic":
+            p = p.clamp(eps, 1 - eps)
+            per_sample = -(torch.xlogy(y, p) + torch.xlogy(1 - y, 1 - p)).sum(1)
+        elif out_activation == "identity":
+            per_sample = 0.5 * ((y - p) ** 2).mean(1)
+        else:
+            per_sample = (torch.xlogy(y, y / p) - y + p).sum(1)
+        if sample_weight is None:
+            return per_sample.mean().item()
+        return ((per_sample * sample_weight).sum() / sample_weight.sum()).item()
+
+
+class TorchNetwork:
+    """A ``TorchMLP`` with scikit-learn's objective (or torch's), driven like scratch's
+    ``Network``.
+
+    Parameters
+    ----------
+    coefs, intercepts : lists of arrays in scikit-learn's layout; copied into the model.
+    activation, out_activation : str
+    conventions : dict from ``scratch.conventions.resolve_conventions``
+    device : torch device; negative_slope, dropout : as for the estimators.
+    decay_in_optimizer : bool
+        Whether a torch optimizer applies ``weight_decay`` (True), or the objective must
+        carry it (False, for L-BFGS).
+    """
+
+    def __init__(self, coefs, intercepts, activation, out_activation, conventions,
+                 device="cpu", negative_slope=0.01, dropout=0.0, decay_in_optimizer=True):
+        self.layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        self.dtype = torch.float32 if coefs[0].dtype == np.float32 else torch.float64
+        self.device = torch.device(device)
+        self.out_activation = out_activation
+        self.conventions = conventions
+        self.decay_in_optimizer = decay_in_optimizer  # False for L-BFGS: no torch optimizer
+        # built on the meta device and then given storage: no random init, no RNG consumed
+        self.model = TorchMLP(self.layer_units, activation, negative_slope=negative_slope,
+                              dropout=dropout, dtype=self.dtype, device="meta")
+        self.model = self.model.to_empty(device=self.device)
+        load_into_torch(self.model, coefs, intercepts)
+        self.params = list(self.model.parameters())
+        self.grads = None
+
+    # --- data in and out ---------------------------------------------------------------
+
+    def tensor(self, a):
+        if sp.issparse(a):
+            a = a.toarray()
+        return torch.as_tensor(np.asarray(a), device=self.device).to(self.dtype)
+
+    @property
+    def coefs(self):
+        """The weights as NumPy arrays (n_in, n_out); on the CPU these are live views."""
+        return [lin.weight.detach().cpu().numpy().T for lin in self.model.linears]
+
+    @property
+    def intercepts(self):
+        return [lin.bias.detach().cpu().numpy() for lin in self.model.linears]
+
+    def flat_params(self):
+        """scikit-learn's packing: every coefficient matrix, row-major, then every bias."""
+        return np.concatenate([W.ravel() for W in self.coefs] + self.intercepts)
+
+    def set_flat_params(self, flat):
+        start, coefs = 0, []
+        for n_in, n_out in zip(self.layer_units[:-1], self.layer_units[1:]):
+            coefs.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
+            start += n_in * n_out
+        intercepts = []
+        for n_out in self.layer_units[1:]:
+            intercepts.append(flat[start : start + n_out])
+            start += n_out
+        load_into_torch(self.model, coefs, intercepts)
+
+    def flat_grads(self):
+        linears = self.model.linears
+        return np.concatenate(
+            [lin.weight.grad.detach().cpu().numpy().T.ravel() for lin in linears]
+            + [lin.bias.grad.detach().cpu().numpy() for lin in linears])
+
+    # --- the objective -----------------------------------------------------------------
+
+    def forward(self, X, training=False):
+        """Outputs (probabilities or values) as a NumPy array, no gradient."""
+        self.model.train(training)
+        with torch.no_grad():
+            return OUTPUT[self.out_activation](self.model(self.tensor(X))).cpu().numpy()
+
+    def _data_loss(self, logits, Y, sw):
+        if self.conventions["loss"] == "torch":
+            loss = torch_default_loss(logits, Y, self.out_activation, sw)
+            return loss, loss.item()
+        loss = data_loss(logits, Y, self.out_activation, sw)
+        return loss, sklearn_reported_loss(logits, Y, self.out_activation, sw)
+
+    def loss_value(self, X, y, sample_weight=None):
+        """The data loss alone (no penalty, no dropout), e.g. on held-out data."""
+        self.model.eval()
+        with torch.no_grad():
+            sw = None if sample_weight is None else self.tensor(sample_weight)
+            return self._data_loss(self.model(self.tensor(X)), self.tensor(y), sw)[1]
+
+    def loss_and_gradients(self, X, y, alpha=0.0, sample_weight=None, training=False,
+                           l2="sklearn", batch_size=None):
+        """Forward, the loss, ``backward()``: gradients land in each parameter's ``.grad``.
+
+        Returns the loss value as scikit-learn reports it (or torch's, under torch's loss
+        convention). Penalties: "sklearn" adds alpha / (2 n) sum ||W||^2 to the objective;
+        "weight_decay" and "decoupled" are left to the torch optimizer, whose penalty is
+        added to the reported value only.
+        """
+        self.model.train(training)
+        self.model.zero_grad(set_to_none=True)
+        sw = None if sample_weight is None else self.tensor(sample_weight)
+        n = X.shape[0] if sw is None else sw.sum()
+        loss, reported = self._data_loss(self.model(self.tensor(X)), self.tensor(y), sw)
+        weights = [lin.weight for lin in self.model.linears]
+        everything = list(self.model.parameters())
+        if l2 == "weight_decay" and self.decay_in_optimizer:
+            reported += l2_penalty(everything, alpha, 1).item()
+        elif l2 != "decoupled":
+            penalised = everything if l2 in ("with_biases", "weight_decay") else weights
+            denominator = {"fixed_batch": batch_size, "weight_decay": 1}.get(l2, n)
+            penalty = l2_penalty(penalised, alpha, denominator)
+            loss = loss + penalty
+            reported += penalty.item()
+        loss.backward()
+        return reported

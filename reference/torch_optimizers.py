@@ -1,0 +1,127 @@
+"""``torch.optim`` behind the interface the training loop uses, with scikit-learn's
+conversions switchable one by one.
+
+- SGD: ``torch.optim.SGD`` (dampening 0); scikit-learn's learning-rate schedules set the
+  group's ``lr`` at epoch ends, and under ``momentum="sklearn"`` each momentum buffer is
+  multiplied by lr_old / lr_new so that it keeps scikit-learn's velocity.
+- Adam: ``torch.optim.Adam`` (``AdamW`` for ``l2="decoupled"``); under
+  ``adam_epsilon="sklearn"`` the group's ``eps`` is set before each step to
+  eps / sqrt(1 - b2^t), which moves torch's epsilon to where scikit-learn adds it.
+- ``l2="weight_decay"``: torch's coupled ``weight_decay=alpha`` on every parameter.
+
+``step(params, grads)`` takes the network's torch parameters; when a new network (a later
+``partial_fit`` call) hands in new tensors, the optimizer's state moves to them.
+"""
+
+import math
+
+import torch
+
+from scratch.schedules import SCHEDULES
+
+
+class _TorchOptimizer:
+    def __init__(self, make, params):
+        self._make = make
+        self._params = list(params)
+        self.optimizer = make(self._params)
+
+    def _bind(self, params):
+        if params[0] is self._params[0]:
+            return
+        state = self.optimizer.state_dict()
+        self._params = list(params)
+        self.optimizer = self._make(self._params)
+        self.optimizer.load_state_dict(state)
+
+
+class TorchSGD(_TorchOptimizer):
+    """``torch.optim.SGD`` with scikit-learn's schedules (and momentum-buffer rescale)."""
+
+    def __init__(self, params, learning_rate_init, lr_schedule, momentum, nesterov, power_t,
+                 weight_decay=0.0, rescale_momentum=True):
+        nesterov = bool(nesterov and momentum > 0)  # torch refuses Nesterov without momentum
+        super().__init__(lambda ps: torch.optim.SGD(
+            ps, lr=learning_rate_init, momentum=momentum, nesterov=nesterov,
+            weight_decay=weight_decay), params)
+        self.schedule = SCHEDULES[lr_schedule](learning_rate_init, power_t)
+        self.rescale_momentum = rescale_momentum
+
+    @property
+    def learning_rate(self):
+        return self.schedule.learning_rate
+
+    def step(self, params, grads):
+        self._bind(params)
+        self.optimizer.step()
+
+    def _apply_learning_rate(self, old):
+        new = self.schedule.learning_rate
+        if new == old:
+            return
+        for group in self.optimizer.param_groups:
+            group["lr"] = new
+            if not self.rescale_momentum:
+                continue
+            for p in group["params"]:
+                buffer = self.optimizer.state.get(p, {}).get("momentum_buffer")
+                if buffer is not None:
+                    buffer.mul_(old / new)
+
+    def iteration_ends(self, samples_seen):
+        old = self.schedule.learning_rate
+        self.schedule.epoch_end(samples_seen)
+        self._apply_learning_rate(old)
+
+    def trigger_stopping(self, msg, verbose):
+        old = self.schedule.learning_rate
+        stop, suffix = self.schedule.plateau()
+        if verbose:
+            print(msg + suffix)
+        self._apply_learning_rate(old)
+        return stop
+
+
+class TorchAdam(_TorchOptimizer):
+    """``torch.optim.Adam`` (or ``AdamW``), with scikit-learn's epsilon if asked."""
+
+    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon, weight_decay=0.0,
+                 decoupled=False, convert_epsilon=True):
+        cls = torch.optim.AdamW if decoupled else torch.optim.Adam
+        super().__init__(lambda ps: cls(ps, lr=learning_rate_init, betas=(beta_1, beta_2),
+                                        eps=epsilon, weight_decay=weight_decay), params)
+        self.learning_rate_init = learning_rate_init
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
+        self.convert_epsilon = convert_epsilon
+        self.t = 0
+
+    def step(self, params, grads):
+        self._bind(params)
+        self.t += 1
+        if self.convert_epsilon:
+            for group in self.optimizer.param_groups:
+                group["eps"] = self.epsilon / math.sqrt(1 - self.beta_2**self.t)
+        self.optimizer.step()
+        self.learning_rate = (self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t)
+                              / (1 - self.beta_1**self.t))
+
+    def iteration_ends(self, samples_seen):
+        """Adam has no learning-rate schedule."""
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+def make_torch_optimizer(est, params, conventions):
+    """The torch optimizer for ``est.solver`` with the switches in ``conventions``."""
+    decay = est.alpha if conventions["l2"] in ("weight_decay", "decoupled") else 0.0
+    if est.solver == "sgd":
+        return TorchSGD(params, est.learning_rate_init, est.learning_rate, est.momentum,
+                        est.nesterovs_momentum, est.power_t, weight_decay=decay,
+                        rescale_momentum=conventions["momentum"] == "sklearn")
+    return TorchAdam(params, est.learning_rate_init, est.beta_1, est.beta_2, est.epsilon,
+                     weight_decay=decay, decoupled=conventions["l2"] == "decoupled",
+                     convert_epsilon=conventions["adam_epsilon"] == "sklearn")
