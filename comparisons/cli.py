@@ -1,99 +1,152 @@
-"""Command line: train scratch and scikit-learn on XOR and digits over several seeds, then
-print accuracy, gradient agreement and trajectory agreement."""
+"""python -m comparisons: train scratch, the torch twin (in both conventions) and
+scikit-learn on XOR and digits over several seeds, check that they are one model, and write
+results.json, report.md and report.html."""
 
 import argparse
-import time
-import warnings
+import datetime
+import os
+import platform
+import sys
 
 import numpy as np
-import sklearn.neural_network as sk
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelBinarizer
+import scipy
+import sklearn
+import torch
+from tqdm import tqdm
 
-import scratch
-from comparisons import data
-from reference.gradients import (
-    finite_difference_gradients,
-    per_layer_differences,
-    scratch_gradients,
-    sklearn_gradients,
-)
-
-SETTINGS = {
-    "xor": dict(hidden_layer_sizes=(8,), activation="tanh", learning_rate_init=0.05,
-                max_iter=500),
-    "digits": dict(),
-}
+from comparisons import experiments, figures, lecture, report
+from comparisons.conventions import ROWS
+from comparisons.data import load_mnist
 
 
-def accuracy_runs(name, seeds):
-    """{model: [test accuracy per seed]} and {model: [fit seconds per seed]}."""
-    accuracy, seconds = {"scratch": [], "sklearn": []}, {"scratch": [], "sklearn": []}
-    for seed in range(seeds):
-        X_tr, X_te, y_tr, y_te = data.xor() if name == "xor" else data.digits(seed)
-        for model_name, cls in [("scratch", scratch.MLPClassifier),
-                                ("sklearn", sk.MLPClassifier)]:
-            model = cls(random_state=seed, **SETTINGS[name])
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(X_tr, y_tr)
-            seconds[model_name].append(time.perf_counter() - start)
-            accuracy[model_name].append(model.score(X_te, y_te))
-    return accuracy, seconds
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"platform": platform.platform(), "processor": cpu, "cpu_count": os.cpu_count()}
 
 
-def gradient_agreement(name):
-    """Largest relative gradient difference, scratch vs scikit-learn and vs finite
-    differences, at scikit-learn's initial weights with alpha = 0.1, in float64."""
-    X, _, y, _ = data.xor() if name == "xor" else data.digits(0)
-    X, y = X[:50], y[:50]
-    params = dict(SETTINGS[name], alpha=0.1, random_state=0, max_iter=1)
-    if name == "digits":
-        params["hidden_layer_sizes"] = (12,)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model = sk.MLPClassifier(**params).fit(X, y)
-    Y = LabelBinarizer().fit(y).transform(y).astype(float)
-    args = (model.coefs_, model.intercepts_, X, Y)
-    kw = dict(activation=model.activation, out_activation=model.out_activation_, alpha=0.1)
-    ours = scratch_gradients(*args, **kw)
-    worst = {}
-    for other, grads in [("scratch_vs_sklearn", sklearn_gradients(*args, **kw)),
-                         ("scratch_vs_finite_differences",
-                          finite_difference_gradients(*args, **kw))]:
-        worst[other] = max(max(pair) for pair in per_layer_differences(ours, grads))
-    return worst
+def versions():
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "torch": torch.__version__,
+            "scikit-learn": sklearn.__version__}
 
 
-def trajectory_agreement(name):
-    """Largest absolute weight difference after both fit with the same random_state."""
-    X, _, y, _ = data.xor() if name == "xor" else data.digits(0)
-    params = dict(SETTINGS[name], random_state=0, max_iter=30)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        ours = scratch.MLPClassifier(**params).fit(X, y)
-        theirs = sk.MLPClassifier(**params).fit(X, y)
-    return max(float(np.abs(a - b).max())
-               for a, b in zip(ours.coefs_ + ours.intercepts_,
-                               theirs.coefs_ + theirs.intercepts_))
+def parse(argv):
+    parser = argparse.ArgumentParser(prog="python -m comparisons", description=__doc__)
+    parser.add_argument("--dataset", choices=["xor", "digits", "mnist", "all"], default=None,
+                        help="one data set, or all three (default: xor and digits)")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help="seeds (train/test splits) per data set (default 5; 2 with --quick)")
+    parser.add_argument("--out", default="report", help="output folder (default: report/)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a reduced run in under a minute (fewer seeds and epochs)")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder with MNIST's four IDX files (plain or .gz)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.seeds is not None and args.seeds < 1:
+        parser.error("--seeds must be at least 1")
+    return args
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m comparisons", description=__doc__)
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per data set (default 5)")
-    parser.add_argument("--dataset", choices=["xor", "digits", "all"], default="all")
-    args = parser.parse_args(argv)
-    names = ["xor", "digits"] if args.dataset == "all" else [args.dataset]
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse(argv)
+    names = {None: ["xor", "digits"], "all": ["xor", "digits", "mnist"]}.get(
+        args.dataset, [args.dataset])
+    seeds = args.seeds or (2 if args.quick else 5)
+    if "mnist" in names:
+        try:
+            load_mnist(args.data_dir)
+        except (FileNotFoundError, ValueError) as error:
+            print(f"python -m comparisons: {error}", file=sys.stderr)
+            return 2
+    definitions = experiments.datasets(args.quick, args.data_dir)
+    convention_epochs = 6 if args.quick else 12
+    total = len(names) * (seeds * len(experiments.MODELS) + 2) + len(ROWS) + 1
+    progress = tqdm(total=total, disable=args.quiet, file=sys.stderr, unit="step",
+                    desc="comparisons")
+
+    results = {"schema_version": 1,
+               "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+               "command": " ".join(["python -m comparisons", *argv]),
+               "settings": {"seeds": seeds, "quick": args.quick, "datasets": names},
+               "versions": versions(), "machine": machine(), "datasets": {}}
+    kept = {}
     for name in names:
-        accuracy, seconds = accuracy_runs(name, args.seeds)
-        print(f"\n{name}: test accuracy over {args.seeds} seeds")
-        for model_name in accuracy:
-            acc = np.array(accuracy[model_name])
-            print(f"  {model_name:8s} mean {acc.mean():.4f}  min {acc.min():.4f}  "
-                  f"max {acc.max():.4f}  fit {np.median(seconds[model_name]):.2f}s")
-        for label, value in gradient_agreement(name).items():
-            print(f"  gradient {label:30s} max relative difference {value:.1e}")
-        print(f"  trajectory scratch_vs_sklearn            max |weight difference| "
-              f"{trajectory_agreement(name):.1e}")
+        ds = definitions[name]
+        progress.set_description(f"{name}: fitting")
+        runs, kept[name] = experiments.accuracy_runs(ds, seeds, progress)
+        X_tr, X_te, y_tr, _ = ds.load(0)
+        progress.set_description(f"{name}: gradients")
+        gradient = experiments.gradient_check(ds)
+        progress.update(1)
+        progress.set_description(f"{name}: trajectory")
+        traj = experiments.trajectory(ds)
+        progress.update(1)
+        results["datasets"][name] = {
+            "n_train": len(X_tr), "n_test": len(X_te), "n_features": X_tr.shape[1],
+            "n_classes": len(np.unique(y_tr)), "params": ds.params, "models": runs,
+            "accuracy_vs_sklearn": experiments.compare_to_sklearn(runs),
+            "gradient_check": gradient, "trajectory": traj}
+
+    progress.set_description("conventions")
+    results["conventions"] = experiments.convention_trajectories(convention_epochs, progress)
+    progress.set_description("lecture")
+    xor_counts, single_layer_models = lecture.xor_single_layer()
+    results["lecture"] = {
+        "xor_single_layer": xor_counts,
+        "worked_example": lecture.worked_example_check(),
+        "gates": lecture.gates(),
+        "vanishing_gradients": lecture.vanishing_gradients(),
+        "dropout": lecture.dropout_gap(seeds=2 if args.quick else 3,
+                                       epochs=100 if args.quick else 200),
+    }
+    progress.update(1)
+    progress.close()
+
+    figs = make_figures(results, kept, single_layer_models, definitions)
+    report.write(results, figs, args.out)
+    ok, text = report.verdict(results)
+    print(text)
+    print(f"Wrote {os.path.join(args.out, 'report.html')}, report.md and results.json.")
     return 0
+
+
+def make_figures(results, kept, single_layer_models, definitions):
+    datasets = results["datasets"]
+    figs = {"accuracy": figures.accuracy(datasets), "fit_times": figures.fit_times(datasets),
+            "gradients": figures.gradient_agreement(datasets),
+            "trajectories": figures.trajectories(results["conventions"]),
+            "loss_curves": figures.loss_curves(datasets),
+            "vanishing": figures.vanishing(results["lecture"]["vanishing_gradients"]),
+            "dropout": figures.dropout(results["lecture"]["dropout"])}
+    if "xor" in kept:
+        figs["xor"] = figures.xor_boundaries(kept["xor"], single_layer_models)
+    for name in kept:
+        shape = definitions[name].image_shape
+        if shape is None:
+            continue
+        run = kept[name]["scratch"]
+        figs[f"confusion_{name}"] = figures.confusion(
+            datasets[name]["models"]["scratch"]["confusion_matrix"],
+            f"{name}: scratch, seed 0, test set")
+        images = (lecture_images(name, shape, run))
+        figs[f"misclassified_{name}"] = figures.misclassified(
+            images, run["y_test"], run["y_pred"], f"{name}: misclassified (true as predicted)")
+    return figs
+
+
+def lecture_images(name, shape, run):
+    if name == "digits":
+        from comparisons.data import digits_images
+
+        return digits_images(0)
+    return run["X_test"].reshape(-1, *shape)

@@ -37,7 +37,7 @@ def weights_from_torch(module):
     return coefs, intercepts
 
 
-def _one_logit(coefs, intercepts):
+def one_logit(coefs, intercepts):
     """A two-logit softmax output as scikit-learn's single logistic unit: softmax(z0, z1)[1]
     = sigmoid(z1 - z0), so the last layer becomes (W1 - W0, b1 - b0)."""
     W, b = coefs[-1], intercepts[-1]
@@ -67,7 +67,7 @@ def transfer(source, target):
     two_logits = (is_classifier(source) and len(source.classes_) == 2
                   and source.n_outputs_ == 2)
     if two_logits and not hasattr(target, "conventions"):
-        coefs, intercepts = _one_logit(coefs, intercepts)
+        coefs, intercepts = one_logit(coefs, intercepts)
     params = {"activation": activation,
               "hidden_layer_sizes": tuple(W.shape[1] for W in coefs[:-1])}
     if hasattr(source, "loss") and not is_classifier(source):

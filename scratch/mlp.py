@@ -30,7 +30,12 @@ from scratch.initialization import glorot_uniform, torch_uniform
 from scratch.losses import make_loss
 from scratch.network import Network
 from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS
-from scratch.training import fit_lbfgs, fit_stochastic, make_optimizer
+from scratch.training import (
+    fit_lbfgs,
+    fit_stochastic,
+    make_optimizer,
+    update_no_improvement_count,
+)
 
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -204,6 +209,10 @@ class BaseMLP(BaseEstimator):
             raise ValueError("dropout makes the objective random; use solver='sgd' or 'adam'.")
         if self._conventions["l2"] == "decoupled" and self.solver != "adam":
             raise ValueError("conventions l2='decoupled' is AdamW's: it needs solver='adam'.")
+
+    def _update_no_improvement_count(self, validation):
+        """Called once per epoch, after the updates (as scikit-learn's method of that name)."""
+        update_no_improvement_count(self, validation)
 
     def _check_solver(self):
         if self.solver not in STOCHASTIC_SOLVERS:

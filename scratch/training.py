@@ -117,7 +117,7 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
 
             if encoded_validation is not None:
                 est.validation_loss_curve_.append(float(net.loss_value(*encoded_validation)))
-            _update_no_improvement_count(est, validation)
+            est._update_no_improvement_count(validation)
             optimizer.iteration_ends(est.t_)
 
             if est._no_improvement_count > est.n_iter_no_change:
@@ -146,7 +146,7 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
         est.coefs_, est.intercepts_ = est._best_coefs, est._best_intercepts
 
 
-def _update_no_improvement_count(est, validation):
+def update_no_improvement_count(est, validation):
     """Count epochs without improvement by ``tol``: of the validation score if held out,
     else of the training loss; remember the best weights (validation) or loss (training)."""
     if validation is not None:

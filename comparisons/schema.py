@@ -1,0 +1,192 @@
+"""The documented schema of results.json (JSON Schema, draft 2020-12).
+
+Every field carries its description; ``validate(results)`` raises if a results dict does not
+conform. docs/results.md is this schema rendered for reading.
+"""
+
+NUMBER_LIST = {"type": "array", "items": {"type": "number"}}
+PAIR = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+        "description": "[coefficient matrix, intercept vector]"}
+
+MODEL = {
+    "type": "object",
+    "description": "One framework's runs on one data set.",
+    "required": ["test_accuracy", "train_accuracy", "fit_seconds", "n_iter", "loss_curve",
+                 "confusion_matrix"],
+    "properties": {
+        "test_accuracy": {**NUMBER_LIST, "description": "Test accuracy, one per seed."},
+        "train_accuracy": {**NUMBER_LIST, "description": "Training accuracy, one per seed."},
+        "fit_seconds": {**NUMBER_LIST, "description": "Wall-clock seconds of fit, per seed."},
+        "n_iter": {"type": "array", "items": {"type": "integer"},
+                   "description": "Epochs run (n_iter_), per seed."},
+        "loss_curve": {**NUMBER_LIST, "description": "loss_curve_ of the seed-0 fit."},
+        "confusion_matrix": {"type": "array", "items": {"type": "array"},
+                             "description": "Test confusion matrix of the seed-0 fit."},
+    },
+}
+
+DATASET = {
+    "type": "object",
+    "required": ["n_train", "n_test", "n_features", "n_classes", "params", "models",
+                 "accuracy_vs_sklearn", "gradient_check", "trajectory"],
+    "properties": {
+        "n_train": {"type": "integer"}, "n_test": {"type": "integer"},
+        "n_features": {"type": "integer"}, "n_classes": {"type": "integer"},
+        "params": {"type": "object", "description": "Parameters given to every model."},
+        "models": {
+            "type": "object",
+            "description": "scratch, torch (the twin, sklearn conventions), torch_native "
+                           "(the twin, torch conventions), sklearn.",
+            "required": ["scratch", "torch", "torch_native", "sklearn"],
+            "additionalProperties": MODEL,
+        },
+        "accuracy_vs_sklearn": {
+            "type": "object",
+            "description": "Per model, paired differences of test accuracy from "
+                           "scikit-learn's over seeds.",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["mean_difference", "standard_error", "within_noise"],
+                "properties": {
+                    "mean_difference": {"type": "number"},
+                    "standard_error": {"type": ["number", "null"],
+                                       "description": "null with a single seed"},
+                    "within_noise": {"type": "boolean",
+                                     "description": "|mean| <= 2 standard errors, or every "
+                                                    "difference is 0"},
+                },
+            },
+        },
+        "gradient_check": {
+            "type": "object",
+            "description": "Max relative gradient difference (max |a - b| / max(|a|, |b|) per "
+                           "array) at scikit-learn's initial weights, alpha > 0, float64.",
+            "required": ["scratch_vs_torch", "scratch_vs_sklearn",
+                         "scratch_vs_finite_differences", "per_layer", "alpha", "n_samples"],
+            "properties": {
+                "scratch_vs_torch": {"type": "number"},
+                "scratch_vs_sklearn": {"type": "number"},
+                "scratch_vs_finite_differences": {"type": "number"},
+                "alpha": {"type": "number"}, "n_samples": {"type": "integer"},
+                "finite_differences_skipped_at_kinks": {
+                    "type": "integer",
+                    "description": "Coordinates left out of the finite-difference check "
+                                   "because a step of +-2h moved a ReLU unit across 0."},
+                "per_layer": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["layer", "shape", "scratch_vs_torch", "scratch_vs_sklearn",
+                                 "scratch_vs_finite_differences"],
+                    "properties": {"layer": {"type": "integer"},
+                                   "shape": {"type": "array", "items": {"type": "integer"}},
+                                   "scratch_vs_torch": PAIR, "scratch_vs_sklearn": PAIR,
+                                   "scratch_vs_finite_differences": PAIR}}},
+            },
+        },
+        "trajectory": {
+            "type": "object",
+            "description": "Max |weight difference| from scikit-learn's after training from "
+                           "the same weights with the same batches, float64.",
+            "required": ["scratch_vs_sklearn", "torch_vs_sklearn", "epochs"],
+            "properties": {"scratch_vs_sklearn": {"type": "number"},
+                           "torch_vs_sklearn": {"type": "number"},
+                           "epochs": {"type": "integer"}},
+        },
+    },
+}
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "python -m comparisons results",
+    "type": "object",
+    "required": ["schema_version", "created", "command", "settings", "versions", "machine",
+                 "datasets", "conventions", "lecture"],
+    "properties": {
+        "schema_version": {"const": 1},
+        "created": {"type": "string", "description": "UTC time, ISO 8601."},
+        "command": {"type": "string", "description": "The command line that made the run."},
+        "settings": {"type": "object", "required": ["seeds", "quick", "datasets"]},
+        "versions": {
+            "type": "object",
+            "required": ["python", "numpy", "scipy", "torch", "scikit-learn"],
+            "additionalProperties": {"type": "string"},
+        },
+        "machine": {
+            "type": "object",
+            "required": ["platform", "processor", "cpu_count"],
+            "description": "What the run ran on (platform.platform(), the CPU model from "
+                           "/proc/cpuinfo when there is one, os.cpu_count()).",
+        },
+        "datasets": {"type": "object", "additionalProperties": DATASET,
+                     "description": "One entry per data set run: xor, digits, mnist."},
+        "conventions": {
+            "type": "object",
+            "description": "Per-epoch distance (max |weight difference|) from scikit-learn of "
+                           "the torch twin with every conversion and without one.",
+            "required": ["epochs", "rows", "scratch_vs_sklearn"],
+            "properties": {
+                "epochs": {"type": "integer"},
+                "scratch_vs_sklearn": NUMBER_LIST,
+                "rows": {"type": "array", "items": {
+                    "type": "object",
+                    "required": ["name", "switch", "with_conversion", "without_conversion"],
+                    "properties": {"name": {"type": "string"}, "switch": {"type": "object"},
+                                   "with_conversion": NUMBER_LIST,
+                                   "without_conversion": NUMBER_LIST}}},
+            },
+        },
+        "lecture": {
+            "type": "object",
+            "required": ["xor_single_layer", "worked_example", "gates", "vanishing_gradients",
+                         "dropout"],
+            "properties": {
+                "xor_single_layer": {
+                    "type": "object",
+                    "description": "XOR points right (of 4), best of 10 seeds for the single "
+                                   "layers.",
+                    "required": ["perceptron", "adaline", "sklearn_perceptron", "mlp"]},
+                "worked_example": {"type": "object",
+                                   "required": ["nodes", "max_difference_vs_torch"]},
+                "gates": {"type": "array", "items": {
+                    "type": "object", "required": ["gate", "ours", "torch"]}},
+                "vanishing_gradients": {"type": "object", "required": ["depths", "logistic",
+                                                                       "tanh", "relu"]},
+                "dropout": {"type": "object", "required": ["with", "without", "rate"]},
+            },
+        },
+        "benchmark": {"type": "object",
+                      "description": "Optional: python -m comparisons.bench results."},
+    },
+}
+
+
+def validate(results):
+    """Raise ``jsonschema.ValidationError`` unless ``results`` follows ``SCHEMA``."""
+    import jsonschema
+
+    jsonschema.validate(results, SCHEMA)
+
+
+def describe(node=SCHEMA, path="", lines=None):
+    """The schema as a Markdown list of field paths, types and descriptions."""
+    lines = [] if lines is None else lines
+    for name, child in node.get("properties", {}).items():
+        here = f"{path}.{name}" if path else name
+        required = name in node.get("required", [])
+        kind = child.get("type", "const" if "const" in child else "")
+        text = child.get("description", "")
+        flags = f"{kind}, required" if required else f"{kind}"
+        lines.append(f"- `{here}` ({flags})" + (f": {text}" if text else ""))
+        describe(child, here, lines)
+        if isinstance(child.get("additionalProperties"), dict):
+            describe(child["additionalProperties"], here + ".<name>", lines)
+        if isinstance(child.get("items"), dict):
+            describe(child["items"], here + "[]", lines)
+    return lines
+
+
+if __name__ == "__main__":
+    print("# results.json, field by field\n")
+    print("Written by `python -m comparisons` into its `--out` folder; the JSON Schema is "
+          "`comparisons/schema.py` (regenerate this page with "
+          "`python -m comparisons.schema > docs/results.md`).\n")
+    print("\n".join(describe()))

@@ -1,0 +1,157 @@
+"""python -m comparisons: the quick run end to end, its files, and its refusals."""
+
+import gzip
+import json
+import struct
+import subprocess
+import sys
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from comparisons import schema
+from comparisons.cli import main
+from comparisons.data import MNIST_FILES, load_mnist, read_idx
+from comparisons.lecture import dropout_gap
+
+
+@pytest.fixture(scope="module")
+def quick_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    assert main(["--quick", "--quiet", "--out", str(out)]) == 0
+    return out
+
+
+def test_quick_run_writes_the_three_files(quick_report):
+    for name in ("results.json", "report.html", "report.md"):
+        assert (quick_report / name).stat().st_size > 1000
+
+
+def test_results_follow_the_documented_schema(quick_report):
+    results = json.loads((quick_report / "results.json").read_text())
+    schema.validate(results)
+    assert set(results["datasets"]) == {"xor", "digits"}
+    for model in ("scratch", "torch", "torch_native", "sklearn"):
+        assert len(results["datasets"]["digits"]["models"][model]["test_accuracy"]) == 2
+
+
+def test_schema_rejects_a_results_file_missing_a_figure(quick_report):
+    import jsonschema
+
+    results = json.loads((quick_report / "results.json").read_text())
+    del results["datasets"]["digits"]["gradient_check"]["scratch_vs_torch"]
+    with pytest.raises(jsonschema.ValidationError):
+        schema.validate(results)
+
+
+def test_quick_run_shows_the_three_agree(quick_report):
+    results = json.loads((quick_report / "results.json").read_text())
+    for name, d in results["datasets"].items():
+        assert d["gradient_check"]["scratch_vs_torch"] <= 1e-10, name
+        assert d["gradient_check"]["scratch_vs_sklearn"] <= 1e-10, name
+        assert d["gradient_check"]["scratch_vs_finite_differences"] <= 1e-6, name
+        assert d["trajectory"]["scratch_vs_sklearn"] <= 1e-9, name
+        assert d["trajectory"]["torch_vs_sklearn"] <= 1e-9, name
+    for row in results["conventions"]["rows"]:
+        assert max(row["with_conversion"]) <= 1e-12, row["name"]
+        assert row["without_conversion"][-1] > 1e-5, row["name"]
+    lecture = results["lecture"]
+    assert lecture["xor_single_layer"]["mlp"] == 4
+    assert max(lecture["xor_single_layer"][k] for k in
+               ("perceptron", "adaline", "sklearn_perceptron")) <= 3
+    for gate in lecture["gates"]:
+        assert gate["ours"] == gate["torch"], gate["gate"]
+
+
+class _Collector(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.images, self.references, self.tags = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if tag == "img":
+            self.images.append(attrs)
+        for key in ("src", "href"):
+            if key in attrs and not attrs[key].startswith(("data:", "#")):
+                self.references.append((tag, attrs[key]))
+
+
+def test_html_is_self_contained_with_its_figures(quick_report):
+    parser = _Collector()
+    parser.feed((quick_report / "report.html").read_text())
+    assert parser.references == []  # nothing loaded from elsewhere, not even a link
+    assert "script" not in parser.tags and "link" not in parser.tags
+    alts = {img["alt"] for img in parser.images}
+    assert all(img["src"].startswith("data:image/png;base64,") for img in parser.images)
+    for figure in ("test accuracy per seed", "relative gradient differences per layer",
+                   "distance from scikit-learn per epoch", "loss curves overlaid",
+                   "fit time per model", "XOR boundaries", "digits confusion matrix",
+                   "digits misclassified", "vanishing gradients", "dropout"):
+        assert figure in alts, figure
+
+
+def test_markdown_has_the_tables(quick_report):
+    text = (quick_report / "report.md").read_text()
+    for heading in ("## xor", "## digits", "## Conventions", "## What each framework automates",
+                    "## The lecture, runnable"):
+        assert heading in text
+    assert text.count("|---") >= 10
+
+
+def test_missing_mnist_files_are_named(tmp_path, capsys):
+    assert main(["--dataset", "mnist", "--data-dir", str(tmp_path), "--quiet"]) == 2
+    message = capsys.readouterr().err
+    for name in MNIST_FILES.values():
+        assert name in message
+    assert "downloaded" in message
+
+
+def test_mnist_without_data_dir_says_what_to_pass(capsys):
+    assert main(["--dataset", "mnist", "--quiet"]) == 2
+    assert "--data-dir" in capsys.readouterr().err
+
+
+def write_idx(path, array, compress):
+    header = struct.pack(">HBB", 0, 8, array.ndim) + struct.pack(">" + "I" * array.ndim,
+                                                                 *array.shape)
+    payload = header + array.astype(np.uint8).tobytes()
+    (gzip.open if compress else open)(path, "wb").write(payload)
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_idx_files_are_read_plain_or_gzipped(tmp_path, compress, rng):
+    images = rng.integers(0, 256, size=(5, 28, 28))
+    labels = rng.integers(0, 10, size=5)
+    suffix = ".gz" if compress else ""
+    for key, name in MNIST_FILES.items():
+        write_idx(tmp_path / (name + suffix), images if "images" in key else labels, compress)
+    X_tr, X_te, y_tr, y_te = load_mnist(str(tmp_path))
+    assert X_tr.shape == (5, 784) and X_tr.max() <= 1.0
+    np.testing.assert_array_equal(y_te, labels)
+    np.testing.assert_allclose(X_te * 255, images.reshape(5, -1))
+
+
+def test_truncated_idx_file_is_refused(tmp_path):
+    path = tmp_path / "broken"
+    write_idx(path, np.zeros((4, 3)), compress=False)
+    path.write_bytes(path.read_bytes()[:-2])
+    with pytest.raises(ValueError, match="truncated"):
+        read_idx(str(path))
+
+
+def test_command_line_help_and_bad_arguments():
+    run = subprocess.run([sys.executable, "-m", "comparisons", "--help"], capture_output=True,
+                         text=True)
+    assert run.returncode == 0 and "--quick" in run.stdout and "--data-dir" in run.stdout
+    run = subprocess.run([sys.executable, "-m", "comparisons", "--seeds", "0"],
+                         capture_output=True, text=True)
+    assert run.returncode == 2 and "--seeds" in run.stderr
+
+
+def test_dropout_narrows_the_train_test_gap_on_average():
+    result = dropout_gap(seeds=3)
+    assert result["with"]["gap"] < result["without"]["gap"]
+    assert np.mean(result["with"]["test"]) > np.mean(result["without"]["test"])
