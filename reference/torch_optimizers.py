@@ -21,17 +21,19 @@ from scratch.schedules import SCHEDULES
 
 
 class _TorchOptimizer:
-    def __init__(self, make, params):
-        self._make = make
+    """Holds a ``torch.optim`` optimizer of class ``cls`` built with ``options``."""
+
+    def __init__(self, cls, params, **options):
+        self._cls, self._options = cls, options
         self._params = list(params)
-        self.optimizer = make(self._params)
+        self.optimizer = cls(self._params, **options)
 
     def _bind(self, params):
         if params[0] is self._params[0]:
             return
         state = self.optimizer.state_dict()
         self._params = list(params)
-        self.optimizer = self._make(self._params)
+        self.optimizer = self._cls(self._params, **self._options)
         self.optimizer.load_state_dict(state)
 
 
@@ -41,9 +43,8 @@ class TorchSGD(_TorchOptimizer):
     def __init__(self, params, learning_rate_init, lr_schedule, momentum, nesterov, power_t,
                  weight_decay=0.0, rescale_momentum=True):
         nesterov = bool(nesterov and momentum > 0)  # torch refuses Nesterov without momentum
-        super().__init__(lambda ps: torch.optim.SGD(
-            ps, lr=learning_rate_init, momentum=momentum, nesterov=nesterov,
-            weight_decay=weight_decay), params)
+        super().__init__(torch.optim.SGD, params, lr=learning_rate_init, momentum=momentum,
+                         nesterov=nesterov, weight_decay=weight_decay)
         self.schedule = SCHEDULES[lr_schedule](learning_rate_init, power_t)
         self.rescale_momentum = rescale_momentum
 
@@ -88,8 +89,8 @@ class TorchAdam(_TorchOptimizer):
     def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon, weight_decay=0.0,
                  decoupled=False, convert_epsilon=True):
         cls = torch.optim.AdamW if decoupled else torch.optim.Adam
-        super().__init__(lambda ps: cls(ps, lr=learning_rate_init, betas=(beta_1, beta_2),
-                                        eps=epsilon, weight_decay=weight_decay), params)
+        super().__init__(cls, params, lr=learning_rate_init, betas=(beta_1, beta_2),
+                         eps=epsilon, weight_decay=weight_decay)
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon

@@ -8,6 +8,7 @@ each method. A fit either completes or leaves the estimator exactly as it was.
 
 import copy
 import itertools
+import numbers
 from contextlib import contextmanager
 
 import numpy as np
@@ -15,6 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import _check_partial_fit_first_call, type_of_target, unique_labels
 from sklearn.utils.validation import (
@@ -30,6 +32,7 @@ from scratch.initialization import glorot_uniform, torch_uniform
 from scratch.losses import make_loss
 from scratch.network import Network
 from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS
+from scratch.persistence import load_model, save_model
 from scratch.training import (
     fit_lbfgs,
     fit_stochastic,
@@ -62,10 +65,11 @@ class BaseMLP(BaseEstimator):
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if not all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in sizes):
+            raise InvalidParameterError(
+                f"hidden_layer_sizes must hold whole numbers of units, got {sizes}.")
         if np.any(np.array(sizes) <= 0):
             raise ValueError("hidden_layer_sizes must be > 0, got %s." % sizes)
-        if not all(float(s).is_integer() for s in sizes):
-            raise ValueError("hidden_layer_sizes must be whole numbers, got %s." % sizes)
         return [int(s) for s in sizes]
 
     # --- the framework-specific pieces (the torch twin overrides these) -------------------
@@ -263,6 +267,18 @@ class BaseMLP(BaseEstimator):
         coef_grads = [layer.grad_W.copy() for layer in net.layers]
         intercept_grads = [layer.grad_b.copy() for layer in net.layers]
         return loss, coef_grads, intercept_grads
+
+    # --- model files ---------------------------------------------------------------------
+
+    def save(self, path):
+        """Write the fitted model to ``path`` as ``.npz`` (no pickle: safe to share)."""
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path):
+        """A new estimator of this class with the model saved at ``path`` (by scratch or by
+        the torch twin); refuses malformed, mismatched or newer-version files."""
+        return load_model(cls, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

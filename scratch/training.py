@@ -55,10 +55,10 @@ def split_validation(est, X, y, sample_weight, random_state):
     return train, val
 
 
-def _check_finite(loss, epoch):
+def _check_finite(loss, epoch, what="training loss"):
     if not np.isfinite(loss):
         raise ValueError(
-            f"The training loss became {loss} in epoch {epoch}: the fit diverged. The "
+            f"The {what} became {loss} in epoch {epoch}: the fit diverged. The "
             "learning rate (learning_rate_init) is probably too large, or the features are "
             "not scaled (try StandardScaler)."
         )
@@ -104,12 +104,15 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
                 with np.errstate(over="ignore", invalid="ignore"):  # reported just below
                     loss = net.loss_and_gradients(X[idx], y[idx], est.alpha, sw, training=True,
                                                   l2=l2, batch_size=batch_size)
-                _check_finite(loss, est.n_iter_ + 1)
+                    _check_finite(loss, est.n_iter_ + 1)
+                    optimizer.step(net.params, net.grads)
                 accumulated_loss += loss * (batch.stop - batch.start)
-                optimizer.step(net.params, net.grads)
 
             est.n_iter_ += 1
             est.loss_ = accumulated_loss / n_samples
+            weights = est.coefs_ + est.intercepts_
+            _check_finite(max(float(np.abs(w).max()) for w in weights), est.n_iter_,
+                          "largest weight")
             est.t_ += n_samples
             est.loss_curve_.append(est.loss_)
             if est.verbose:
@@ -180,9 +183,15 @@ def fit_lbfgs(est, net, X, y, sample_weight):
 
     def loss_and_grad(params):
         net.set_flat_params(params)
-        loss = net.loss_and_gradients(X, y, est.alpha, sample_weight, l2=l2)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite end is reported
+            loss = net.loss_and_gradients(X, y, est.alpha, sample_weight, l2=l2)
         return loss, net.flat_grads()
 
     x, est.loss_, est.n_iter_ = minimize_lbfgs(
         loss_and_grad, net.flat_params(), est.max_iter, est.max_fun, est.tol)
+    if not np.isfinite(est.loss_):
+        raise ValueError(
+            f"L-BFGS ended with the loss {est.loss_}: the objective overflows at these "
+            "weights. The features (or targets) are probably not scaled (try StandardScaler)."
+        )
     net.set_flat_params(x)

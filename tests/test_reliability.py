@@ -1,0 +1,349 @@
+"""Bad input gets a clear error and loses nothing; numbers stay finite; fits repeat exactly;
+model files round-trip and refuse what is malformed."""
+
+import json
+import subprocess
+import sys
+import warnings
+import zipfile
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+
+import scratch
+from reference import TorchMLPClassifier, TorchMLPRegressor
+from reference.gradients import assert_same_gradients, scratch_gradients, torch_gradients
+from scratch.initialization import glorot_uniform
+from scratch.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError
+from scratch.persistence import FORMAT
+from tests.datasets import digits, task_data
+
+CLASSIFIERS = [scratch.MLPClassifier, TorchMLPClassifier]
+REGRESSORS = [scratch.MLPRegressor, TorchMLPRegressor]
+
+
+def quiet_fit(model, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(*args, **kwargs)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cls", CLASSIFIERS + REGRESSORS)
+@pytest.mark.parametrize("layout", ["C", "F", "float32", "sparse", "list"])
+def test_callers_data_is_never_modified(cls, layout):
+    X, y = task_data("multiclass", np.random.default_rng(0), n=40)
+    Xc = {"C": X.copy(), "F": np.asfortranarray(X), "float32": X.astype(np.float32),
+          "sparse": sp.csr_matrix(X), "list": X.tolist()}[layout]
+    y = y.astype(float) if cls in REGRESSORS else y
+    sw = np.linspace(0.5, 2, len(X))
+    before = (Xc.copy() if not isinstance(Xc, list) else [r[:] for r in Xc], y.copy(), sw.copy())
+    model = cls(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    quiet_fit(model, Xc, y, sample_weight=sw)
+    model.predict(Xc)
+    if hasattr(model, "partial_fit"):
+        model.partial_fit(Xc, y, sample_weight=sw)
+    after = (Xc, y, sw)
+    for a, b in zip(before, after):
+        a = a.toarray() if sp.issparse(a) else np.asarray(a)
+        b = b.toarray() if sp.issparse(b) else np.asarray(b)
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("cls", CLASSIFIERS + REGRESSORS)
+def test_unusual_bad_input_gets_clear_errors(cls):
+    X, y = task_data("multiclass", np.random.default_rng(0), n=30)
+    y = y.astype(float) if cls in REGRESSORS else y
+    cases = [
+        (lambda: cls().fit(X, y, sample_weight=np.zeros(len(X))), ValueError, "weight"),
+        (lambda: cls().fit(X, y, sample_weight=np.ones(5)), ValueError, "sample_weight"),
+        (lambda: cls().fit(X + 1j, y), ValueError, "omplex"),
+        (lambda: cls(hidden_layer_sizes=("a",)).fit(X, y), TypeError, "hidden_layer_sizes"),
+        (lambda: cls(hidden_layer_sizes=(2.5,)).fit(X, y), ValueError, "hidden_layer_sizes"),
+        (lambda: cls(hidden_layer_sizes=(3, 0)).fit(X, y), ValueError, "must be > 0"),
+        (lambda: cls(conventions="keras").fit(X, y), ValueError, "conventions"),
+        (lambda: cls(dropout=1.0).fit(X, y), ValueError, "dropout"),
+        (lambda: cls(early_stopping=True, validation_fraction=0.01).fit(X[:10], y[:10]),
+         ValueError, "validation set is too small"),
+        (lambda: cls().predict(X), NotFittedError, "not fitted"),
+    ]
+    for make, error, words in cases:
+        with pytest.raises(error, match=words):
+            make()
+
+
+def test_classifier_refuses_continuous_targets_and_regressor_refuses_nan():
+    X, y = task_data("regression", np.random.default_rng(0), n=30)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        scratch.MLPClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="NaN"):
+        scratch.MLPRegressor().fit(X, np.where(y > 0, np.nan, y))
+    with pytest.raises(ValueError, match="y >= 0"):
+        scratch.MLPRegressor(loss="poisson").fit(X, y)
+
+
+@pytest.mark.parametrize("cls", REGRESSORS)
+@pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
+def test_divergence_stops_with_a_clear_error_and_no_fitted_model(cls, solver):
+    X, y = task_data("regression", np.random.default_rng(0), n=40)
+    model = cls(solver=solver, learning_rate_init=1e3, max_iter=50, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match="diverged|overflows|non-finite"):
+            quiet_fit(model, X * 1e200, y * 1e200)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+def test_keyboard_interrupt_keeps_the_model_with_a_warning_as_sklearn_does(monkeypatch):
+    X, y = digits(100)
+    model = scratch.MLPClassifier((5,), max_iter=50, random_state=0)
+    calls = {"n": 0}
+    original = scratch.mlp.BaseMLP._update_no_improvement_count
+
+    def interrupt_on_third_epoch(self, validation):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return original(self, validation)
+
+    monkeypatch.setattr(scratch.mlp.BaseMLP, "_update_no_improvement_count",
+                        interrupt_on_third_epoch)
+    with pytest.warns(UserWarning, match="interrupted"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3 and np.isfinite(model.coefs_[0]).all()
+
+
+# --- numerical stability -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("loss,y", [
+    (SoftmaxCrossEntropy(), np.eye(3)[[0, 1, 2, 0]]),
+    (LogisticLoss(), np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [0.0, 0.0]])),
+    (SquaredError(), np.ones((4, 2))),
+    (LogisticLoss(reduction="torch"), np.array([[1.0], [0.0], [1.0], [0.0]])),
+    (SquaredError(reduction="torch"), np.ones((4, 1))),
+])
+def test_logits_of_plus_minus_1e4_give_finite_loss_and_gradient(loss, y):
+    z = np.tile(np.array([[1e4], [-1e4], [1e4], [-1e4]]), (1, y.shape[1]))
+    z[:, 0] *= -1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = loss.forward(z.copy())
+        value = loss.loss(y, p)
+        delta = loss.backward(y, p)
+    assert np.isfinite(value) and np.isfinite(delta).all()
+
+
+def test_poisson_is_finite_for_very_negative_logits_and_reports_overflow_above():
+    """exp(z) itself overflows for z > 709: the loss is then genuinely infinite."""
+    loss, y = PoissonLoss(), np.array([[0.0], [2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = loss.forward(np.array([[-1e4], [3.0]]))
+        assert np.isfinite(loss.loss(y[:1], p[:1])) and np.isfinite(loss.backward(y, p)).all()
+
+
+def test_extreme_hidden_preactivations_stay_finite_without_warnings():
+    X = np.array([[1e4, -1e4], [-1e4, 1e4], [0.0, 0.0]])
+    Y = np.eye(3)
+    for activation in ("logistic", "tanh", "relu", "identity", "leaky_relu"):
+        coefs, intercepts = glorot_uniform([2, 4, 3], activation, np.random.RandomState(0))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loss, grads_W, grads_b = scratch_gradients(
+                coefs, intercepts, X, Y, activation=activation, out_activation="softmax",
+                alpha=0.1)
+        assert np.isfinite(loss) and all(np.isfinite(g).all() for g in grads_W + grads_b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 12), n_features=st.integers(1, 6),
+       hidden=st.lists(st.integers(1, 6), min_size=0, max_size=3),
+       n_outputs=st.integers(1, 4),
+       activation=st.sampled_from(["identity", "logistic", "tanh", "relu", "leaky_relu"]),
+       out_activation=st.sampled_from(["softmax", "logistic", "identity", "exp"]),
+       alpha=st.floats(0, 10), seed=st.integers(0, 2**16),
+       dtype=st.sampled_from([np.float64, np.float32]))
+def test_property_backprop_equals_torch_autograd(n, n_features, hidden, n_outputs, activation,
+                                                 out_activation, alpha, seed, dtype):
+    rng = np.random.default_rng(seed)
+    if out_activation == "softmax":
+        n_outputs = max(n_outputs, 2)
+        Y = np.eye(n_outputs)[rng.integers(0, n_outputs, n)]
+    elif out_activation == "logistic":
+        Y = (rng.uniform(size=(n, n_outputs)) > 0.5) * 1.0
+    elif out_activation == "exp":
+        Y = rng.poisson(1.0, size=(n, n_outputs)) * 1.0
+    else:
+        Y = rng.normal(size=(n, n_outputs))
+    X = rng.normal(size=(n, n_features))
+    units = [n_features, *hidden, n_outputs]
+    coefs, intercepts = glorot_uniform(units, activation, np.random.RandomState(seed), dtype)
+    kw = dict(activation=activation, out_activation=out_activation, alpha=alpha,
+              negative_slope=0.05)
+    theirs = torch_gradients([c.astype(np.float64) for c in coefs],
+                             [b.astype(np.float64) for b in intercepts], X, Y, **kw)
+    ours = scratch_gradients(coefs, intercepts, X.astype(dtype), Y.astype(dtype), **kw)
+    assert all(g.dtype == dtype for g in ours[1] + ours[2])
+    if out_activation == "identity" and n_outputs > 1:
+        theirs = (theirs[0] / n_outputs, *theirs[1:])  # scikit-learn's reported value
+    assert_same_gradients(ours, theirs, 1e-10 if dtype == np.float64 else 1e-4)
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+FIT_SCRIPT = """
+import sys, warnings, hashlib
+import numpy as np
+warnings.simplefilter("ignore")
+sys.path.insert(0, {root!r})
+import scratch
+from reference import TorchMLPClassifier
+from tests.datasets import digits
+X, y = digits(200)
+make = {{"scratch": lambda: scratch.MLPClassifier((16,), max_iter=8, random_state=5,
+                                                  dropout=0.2),
+        "torch": lambda: TorchMLPClassifier((16,), max_iter=8, random_state=5, dropout=0.2),
+        "torch_native": lambda: TorchMLPClassifier((16,), max_iter=8, random_state=5,
+                                                   dropout=0.2, conventions="torch")}}
+model = make[sys.argv[1]]().fit(X, y)
+print(hashlib.sha256(b"".join(w.tobytes() for w in model.coefs_ + model.intercepts_)).hexdigest())
+"""
+
+
+@pytest.mark.parametrize("framework", ["scratch", "torch", "torch_native"])
+def test_same_random_state_gives_bit_identical_weights_across_processes(framework, tmp_path):
+    import pathlib
+
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+    script = tmp_path / "fit.py"
+    script.write_text(FIT_SCRIPT.format(root=root))
+    hashes = {subprocess.run([sys.executable, str(script), framework], capture_output=True,
+                             text=True, check=True, cwd=root).stdout.strip() for _ in range(2)}
+    assert len(hashes) == 1 and len(next(iter(hashes))) == 64
+
+
+@pytest.mark.parametrize("conventions", ["sklearn", "torch"])
+@pytest.mark.parametrize("cls", [scratch.MLPClassifier, TorchMLPClassifier])
+def test_repeated_fits_in_one_process_are_bit_identical(cls, conventions):
+    X, y = digits(150)
+    fits = [quiet_fit(cls((12,), max_iter=6, random_state=2, dropout=0.1,
+                          conventions=conventions), X, y) for _ in range(2)]
+    for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- model files -------------------------------------------------------------------------------
+
+def fitted(cls, task="multiclass", **params):
+    X, y = task_data(task, np.random.default_rng(0), n=40)
+    if cls in REGRESSORS:
+        y = y.astype(float)
+    return quiet_fit(cls(hidden_layer_sizes=(5, 3), max_iter=5, random_state=0, **params),
+                     X, y), X
+
+
+@pytest.mark.parametrize("target", CLASSIFIERS)
+@pytest.mark.parametrize("source", CLASSIFIERS)
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
+def test_classifier_files_round_trip_between_scratch_and_torch(source, target, task, tmp_path):
+    model, X = fitted(source, task, activation="tanh")
+    model.save(tmp_path / "model.npz")
+    loaded = target.load(tmp_path / "model.npz")
+    for a, b in zip(loaded.coefs_ + loaded.intercepts_, model.coefs_ + model.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-12)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    assert loaded.activation == "tanh" and loaded.loss_curve_ == model.loss_curve_
+
+
+@pytest.mark.parametrize("cls", REGRESSORS)
+def test_regressor_file_round_trip_keeps_dtype_and_loss(cls, tmp_path):
+    X, y = task_data("poisson", np.random.default_rng(0), n=40)
+    model = quiet_fit(cls(loss="poisson", hidden_layer_sizes=(4,), max_iter=5),
+                      X.astype(np.float32), y)
+    model.save(tmp_path / "m.npz")
+    loaded = REGRESSORS[1 - REGRESSORS.index(cls)].load(tmp_path / "m.npz")
+    assert loaded.loss == "poisson" and loaded.coefs_[0].dtype == np.float32
+    np.testing.assert_allclose(loaded.predict(X.astype(np.float32)),
+                               model.predict(X.astype(np.float32)), rtol=1e-6)
+
+
+def _rewrite(path, change):
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    change(arrays)
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+
+
+def _header(change):
+    def apply(arrays):
+        header = json.loads(str(arrays["header"]))
+        change(header)
+        arrays["header"] = np.array(json.dumps(header))
+    return apply
+
+
+MALFORMED = {
+    "truncated": lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),
+    "not a zip": lambda p: p.write_bytes(b"this is not a model"),
+    "future version": lambda p: _rewrite(p, _header(lambda h: h.update(version=99))),
+    "other format": lambda p: _rewrite(p, _header(lambda h: h.update(format="keras"))),
+    "no header": lambda p: _rewrite(p, lambda a: a.pop("header")),
+    "missing layer": lambda p: _rewrite(p, lambda a: a.pop("coef_1")),
+    "wrong shape": lambda p: _rewrite(p, lambda a: a.update(coef_1=np.zeros((2, 2)))),
+    "nan weights": lambda p: _rewrite(p, lambda a: a.update(intercept_0=a["intercept_0"] * np.nan)),
+    "integer weights": lambda p: _rewrite(p, lambda a: a.update(coef_0=a["coef_0"].astype(int))),
+    "pickled object": lambda p: _rewrite(p, lambda a: a.update(
+        coef_0=np.array([object()], dtype=object))),
+}
+
+
+@pytest.mark.parametrize("damage", MALFORMED)
+def test_malformed_files_are_refused_clearly(damage, tmp_path):
+    model, _ = fitted(scratch.MLPClassifier)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    try:
+        MALFORMED[damage](path)
+    except ValueError:  # numpy refuses to even write an object array without pickle
+        return
+    with pytest.raises(ValueError, match="not a usable model file"):
+        scratch.MLPClassifier.load(path)
+
+
+def test_a_classifier_file_does_not_load_as_a_regressor(tmp_path):
+    model, _ = fitted(scratch.MLPClassifier)
+    model.save(tmp_path / "c.npz")
+    with pytest.raises(ValueError, match="classifier"):
+        scratch.MLPRegressor.load(tmp_path / "c.npz")
+
+
+def test_model_file_holds_no_pickle(tmp_path):
+    model, _ = fitted(TorchMLPClassifier, dropout=0.1)
+    model.save(tmp_path / "m.npz")
+    with zipfile.ZipFile(tmp_path / "m.npz") as z:
+        names = z.namelist()
+    assert "header.npy" in names
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as npz:
+        header = json.loads(str(npz["header"]))
+    assert header["format"] == FORMAT and header["params"]["dropout"] == 0.1
+
+
+def test_saving_an_unfitted_model_is_refused(tmp_path):
+    with pytest.raises(NotFittedError):
+        scratch.MLPClassifier().save(tmp_path / "m.npz")
+
+
+def test_pickle_still_works():
+    import pickle
+
+    model, X = fitted(TorchMLPClassifier)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
