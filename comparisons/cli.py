@@ -19,7 +19,7 @@ from comparisons.conventions import ROWS
 from comparisons.data import load_mnist
 
 
-def machine():
+def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -32,13 +32,13 @@ def machine():
     return {"platform": platform.platform(), "processor": cpu, "cpu_count": os.cpu_count()}
 
 
-def versions():
+def versions() -> dict:
     return {"python": platform.python_version(), "numpy": np.__version__,
             "scipy": scipy.__version__, "torch": torch.__version__,
             "scikit-learn": sklearn.__version__}
 
 
-def parse(argv):
+def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m comparisons", description=__doc__)
     parser.add_argument("--dataset", choices=["xor", "digits", "mnist", "all"], default=None,
                         help="one data set, or all three (default: xor and digits)")
@@ -56,7 +56,7 @@ def parse(argv):
     return args
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse(argv)
     names = {None: ["xor", "digits"], "all": ["xor", "digits", "mnist"]}.get(
@@ -120,7 +120,8 @@ def main(argv=None):
     return 0
 
 
-def make_figures(results, kept, single_layer_models, definitions):
+def make_figures(results: dict, kept: dict, single_layer_models: dict,
+                 definitions: dict) -> dict[str, str]:
     datasets = results["datasets"]
     figs = {"accuracy": figures.accuracy(datasets), "fit_times": figures.fit_times(datasets),
             "gradients": figures.gradient_agreement(datasets),
@@ -144,7 +145,7 @@ def make_figures(results, kept, single_layer_models, definitions):
     return figs
 
 
-def lecture_images(name, shape, run):
+def lecture_images(name: str, shape: tuple[int, int], run: dict) -> np.ndarray:
     if name == "digits":
         from comparisons.data import digits_images
 

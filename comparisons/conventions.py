@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sklearn.neural_network as sk
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
 from comparisons.data import small_task
@@ -87,7 +88,7 @@ ROWS = [
 ]
 
 
-def comparable_weights(est):
+def comparable_weights(est: BaseEstimator) -> list[np.ndarray]:
     """coefs_ + intercepts_, a two-logit binary output folded into scikit-learn's one."""
     coefs, intercepts = list(est.coefs_), list(est.intercepts_)
     if est.out_activation_ == "softmax" and coefs[-1].shape[1] == 2:
@@ -95,12 +96,12 @@ def comparable_weights(est):
     return coefs + intercepts
 
 
-def max_weight_difference(a, b):
+def max_weight_difference(a: BaseEstimator, b: BaseEstimator) -> float:
     pairs = zip(comparable_weights(a), comparable_weights(b))
     return max(float(np.abs(x - y).max()) for x, y in pairs)
 
 
-def fit_three(row, epochs=EPOCHS):
+def fit_three(row: Row, epochs: int = EPOCHS) -> list[BaseEstimator]:
     """(scikit-learn's, the torch twin with every conversion, the twin without this one)."""
     X, y = small_task(row.task)
     params = {**BASE, **row.params, "max_iter": epochs}
@@ -115,13 +116,13 @@ def fit_three(row, epochs=EPOCHS):
     return models
 
 
-def measure(row, epochs=EPOCHS):
+def measure(row: Row, epochs: int = EPOCHS) -> tuple[float, float]:
     """(max |weight difference| with the conversion, without it), after ``epochs`` epochs."""
     reference, converted, plain = fit_three(row, epochs)
     return max_weight_difference(converted, reference), max_weight_difference(plain, reference)
 
 
-def table(rows=ROWS, epochs=EPOCHS):
+def table(rows: list[Row] = ROWS, epochs: int = EPOCHS) -> str:
     lines = [
         "| convention | scikit-learn | PyTorch | conversion | with conversion | without |",
         "|---|---|---|---|---|---|",
@@ -136,7 +137,7 @@ def table(rows=ROWS, epochs=EPOCHS):
 BEGIN, END = "<!-- table: python -m comparisons.conventions -->", "<!-- end of table -->"
 
 
-def update(path, text):
+def update(path: str, text: str) -> None:
     """Replace the table between the BEGIN and END markers of the file at ``path``."""
     with open(path) as f:
         content = f.read()
@@ -146,7 +147,7 @@ def update(path, text):
         f.write(f"{head}{BEGIN}\n{text}\n{END}{tail}")
 
 
-def main(argv=None):
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m comparisons.conventions",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=EPOCHS)

@@ -18,14 +18,17 @@ MNIST_FILES = {
 }
 
 
-def xor(seed=None):
+Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # X_train, X_test, y_train, y_test
+
+
+def xor(seed: int | None = None) -> Split:
     """The four XOR points; train and test on the same four (the question is: can it fit?)."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
     return X, X, y, y
 
 
-def digits(seed):
+def digits(seed: int) -> Split:
     """A stratified 70/30 split of the 8x8 digits, standardised on the training part."""
     X, y = load_digits(return_X_y=True)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y,
@@ -34,14 +37,14 @@ def digits(seed):
     return scaler.transform(X_tr), scaler.transform(X_te), y_tr, y_te
 
 
-def digits_images(seed):
+def digits_images(seed: int) -> np.ndarray:
     """The raw 8x8 test images of ``digits(seed)``'s split, for drawing."""
     X, y = load_digits(return_X_y=True)
     _, X_te, _, _ = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
     return X_te.reshape(-1, 8, 8)
 
 
-def small_task(task, n=300):
+def small_task(task: str, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
     """A small standardised digits problem for convention experiments: 'multiclass' (the ten
     digits), 'binary' (digit < 5), 'multilabel' (odd, < 5, multiple of 3) or 'regression'
     (predict the digit and its square root, two outputs)."""
@@ -58,7 +61,7 @@ def small_task(task, n=300):
     raise ValueError(task)
 
 
-def _find(data_dir, name):
+def _find(data_dir: str, name: str) -> str | None:
     for candidate in (name, name + ".gz"):
         path = os.path.join(data_dir, candidate)
         if os.path.exists(path):
@@ -66,7 +69,7 @@ def _find(data_dir, name):
     return None
 
 
-def read_idx(path):
+def read_idx(path: str) -> np.ndarray:
     """An IDX file (gzipped or not) as a NumPy array: magic, dimensions, then unsigned bytes."""
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rb") as f:
@@ -84,7 +87,7 @@ def read_idx(path):
     return body.reshape(shape)
 
 
-def load_mnist(data_dir):
+def load_mnist(data_dir: str | None) -> Split:
     """(X_train, X_test, y_train, y_test) from the four standard IDX files in ``data_dir``,
     pixels scaled to [0, 1]. Raises FileNotFoundError naming the files that are missing."""
     if data_dir is None:

@@ -6,18 +6,21 @@ a name says it keeps arrays for the figures.
 
 import time
 import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sklearn.neural_network as sk
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import confusion_matrix
 from sklearn.preprocessing import LabelBinarizer
 
 import scratch
 from comparisons import data
-from comparisons.conventions import BASE, ROWS, comparable_weights
+from comparisons.conventions import BASE, ROWS, Row, comparable_weights
 from reference.gradients import (
     per_layer_differences,
     relative_difference,
@@ -36,7 +39,7 @@ LABELS = {"scratch": "scratch (NumPy)", "torch": "torch twin, sklearn convention
           "torch_native": "torch twin, torch conventions", "sklearn": "scikit-learn"}
 
 
-def make_model(name, params, seed):
+def make_model(name: str, params: dict, seed: int) -> BaseEstimator:
     """A fresh classifier of the named framework."""
     if name == "scratch":
         return scratch.MLPClassifier(random_state=seed, **params)
@@ -48,7 +51,7 @@ def make_model(name, params, seed):
 
 
 @contextmanager
-def quiet():
+def quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         yield
@@ -57,16 +60,16 @@ def quiet():
 @dataclass
 class Dataset:
     name: str
-    load: object  # seed -> (X_train, X_test, y_train, y_test)
+    load: Callable[[int], tuple]  # seed -> (X_train, X_test, y_train, y_test)
     params: dict
     trajectory_epochs: int
-    image_shape: tuple = None
+    image_shape: tuple | None = None
     gradient_samples: int = 50
-    fd_coordinates: int = None  # finite differences on a sample of coordinates per array
+    fd_coordinates: int | None = None  # finite differences on a sample of coordinates per array
     extra: dict = field(default_factory=dict)
 
 
-def datasets(quick=False, data_dir=None):
+def datasets(quick: bool = False, data_dir: str | None = None) -> dict[str, Dataset]:
     """The data sets and the parameters each is trained with."""
     return {
         "xor": Dataset("xor", data.xor, dict(hidden_layer_sizes=(8,), activation="tanh",
@@ -82,7 +85,7 @@ def datasets(quick=False, data_dir=None):
     }
 
 
-def _mnist(data_dir, seed, quick):
+def _mnist(data_dir: str | None, seed: int, quick: bool) -> tuple:
     X_tr, X_te, y_tr, y_te = data.load_mnist(data_dir)
     if quick:  # a reduced run: 10,000 training and 2,000 test images
         rng = np.random.default_rng(seed)
@@ -91,7 +94,7 @@ def _mnist(data_dir, seed, quick):
     return X_tr, X_te, y_tr, y_te
 
 
-def accuracy_runs(ds, seeds, progress=None):
+def accuracy_runs(ds: Dataset, seeds: int, progress: Any = None) -> tuple[dict, dict]:
     """Fit every model on every seed's split. Returns (results for JSON, seed-0 models and
     data for the figures)."""
     results = {m: {"test_accuracy": [], "train_accuracy": [], "fit_seconds": [],
@@ -118,7 +121,7 @@ def accuracy_runs(ds, seeds, progress=None):
     return results, keep
 
 
-def compare_to_sklearn(results, reference="sklearn"):
+def compare_to_sklearn(results: dict, reference: str = "sklearn") -> dict:
     """Paired differences of test accuracy from scikit-learn's over seeds: the mean, its
     standard error, and whether |mean| <= 2 standard errors (or all differences are 0)."""
     base = np.array(results[reference]["test_accuracy"])
@@ -132,17 +135,17 @@ def compare_to_sklearn(results, reference="sklearn"):
     return out
 
 
-def _encoded(y, classes):
+def _encoded(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
     """One-hot targets (one 0/1 column for two classes, as scikit-learn's network has)."""
     return LabelBinarizer().fit(classes).transform(y).astype(float)
 
 
-def _architecture(ds, n_features, n_outputs):
+def _architecture(ds: Dataset, n_features: int, n_outputs: int) -> list[int]:
     hidden = ds.params.get("hidden_layer_sizes", (100,))
     return [n_features, *hidden, n_outputs]
 
 
-def gradient_check(ds, alpha=0.1):
+def gradient_check(ds: Dataset, alpha: float = 0.1) -> dict:
     """Gradient agreement at scikit-learn's initial weights with the L2 penalty on, float64:
     scratch's backprop against torch autograd, scikit-learn's backprop, and central finite
     differences (on a sample of coordinates for large layers). Max relative differences."""
@@ -175,8 +178,10 @@ def gradient_check(ds, alpha=0.1):
     }
 
 
-def finite_difference_per_layer(ours, coefs, intercepts, X, Y, kw, max_coordinates=None,
-                                h=1e-4, seed=0):
+def finite_difference_per_layer(ours: tuple, coefs: list[np.ndarray],
+                                intercepts: list[np.ndarray], X: np.ndarray, Y: np.ndarray,
+                                kw: dict, max_coordinates: int | None = None, h: float = 1e-4,
+                                seed: int = 0) -> tuple[list[tuple[float, float]], int]:
     """[(coef, intercept) relative difference] between backprop and fourth-order central
     differences, on every coordinate or on ``max_coordinates`` sampled ones per array, and
     the number of coordinates skipped because a step crossed a ReLU kink (where the loss has
@@ -213,7 +218,7 @@ def finite_difference_per_layer(ours, coefs, intercepts, X, Y, kw, max_coordinat
     return [(differences[i], differences[n + i]) for i in range(n)], skipped
 
 
-def trajectory(ds):
+def trajectory(ds: Dataset) -> dict:
     """Max |weight difference| from scikit-learn's after ``trajectory_epochs`` epochs, all
     three starting from the same weights (scikit-learn's draws for random_state 0)."""
     X_tr, _, y_tr, _ = ds.load(0)
@@ -229,7 +234,7 @@ def trajectory(ds):
         twin = TorchMLPClassifier(**params).fit(X_tr, y_tr, coefs_init=start[0],
                                                 intercepts_init=start[1])
 
-    def distance(model):
+    def distance(model: BaseEstimator) -> float:
         return max(float(np.abs(a - b).max()) for a, b in
                    zip(model.coefs_ + model.intercepts_,
                        reference.coefs_ + reference.intercepts_))
@@ -239,7 +244,7 @@ def trajectory(ds):
 
 
 @contextmanager
-def record_epochs(*estimators):
+def record_epochs(*estimators: BaseEstimator) -> Iterator[list[list]]:
     """Record every estimator's weights after each epoch (scikit-learn's and ours call
     ``_update_no_improvement_count`` once per epoch, right after the updates)."""
     records = []
@@ -247,7 +252,8 @@ def record_epochs(*estimators):
         snapshots = []
         original = est._update_no_improvement_count
 
-        def recording(*args, _est=est, _snapshots=snapshots, _original=original, **kwargs):
+        def recording(*args: Any, _est: BaseEstimator = est, _snapshots: list = snapshots,
+                      _original: Callable = original, **kwargs: Any) -> None:
             _snapshots.append([np.array(w, copy=True) for w in comparable_weights(_est)])
             return _original(*args, **kwargs)
 
@@ -260,12 +266,12 @@ def record_epochs(*estimators):
             del est._update_no_improvement_count
 
 
-def epoch_distances(a, b):
+def epoch_distances(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> list[float]:
     """Per epoch, the max |weight difference| between two recorded trajectories."""
     return [max(float(np.abs(x - y).max()) for x, y in zip(wa, wb)) for wa, wb in zip(a, b)]
 
 
-def convention_trajectories(epochs, progress=None):
+def convention_trajectories(epochs: int, progress: Any = None) -> dict:
     """For each convention: per-epoch distance from scikit-learn of the torch twin with
     every conversion and without this one; and scratch's distance (the same for all)."""
     rows = []
@@ -284,7 +290,7 @@ def convention_trajectories(epochs, progress=None):
     return {"epochs": epochs, "rows": rows, "scratch_vs_sklearn": scratch_distance}
 
 
-def fit_three_recorded(row, epochs):
+def fit_three_recorded(row: Row, epochs: int) -> list[list]:
     """The per-epoch weights of scikit-learn, the converted twin, the twin without this
     conversion, and scratch, on the row's problem."""
     X, y = data.small_task(row.task)

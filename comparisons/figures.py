@@ -2,12 +2,15 @@
 
 import base64
 import io
+from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 from comparisons.experiments import LABELS, MODELS  # noqa: E402
 
@@ -18,14 +21,14 @@ SHORT = {"scratch": "scratch", "torch": "torch twin\nsklearn conv.",
          "torch_native": "torch twin\ntorch conv.", "sklearn": "scikit-learn"}
 
 
-def png(fig):
+def png(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def accuracy(datasets):
+def accuracy(datasets: dict) -> str:
     """Test accuracy per seed (dots) and mean (bar) per model, one panel per data set."""
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.4), squeeze=False)
     for ax, (name, result) in zip(axes[0], datasets.items()):
@@ -41,7 +44,7 @@ def accuracy(datasets):
     return png(fig)
 
 
-def fit_times(datasets):
+def fit_times(datasets: dict) -> str:
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3), squeeze=False)
     for ax, (name, result) in zip(axes[0], datasets.items()):
         for i, model in enumerate(MODELS):
@@ -53,7 +56,7 @@ def fit_times(datasets):
     return png(fig)
 
 
-def gradient_agreement(datasets):
+def gradient_agreement(datasets: dict) -> str:
     """Per layer and parameter kind, the relative gradient difference on a log scale."""
     keys = ["scratch_vs_torch", "scratch_vs_sklearn", "scratch_vs_finite_differences"]
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.4), squeeze=False)
@@ -74,7 +77,7 @@ def gradient_agreement(datasets):
     return png(fig)
 
 
-def trajectories(conventions):
+def trajectories(conventions: dict) -> str:
     """Per epoch, the distance from scikit-learn's weights: scratch, the converted twin, and
     the twin with one conversion left out (one line per convention)."""
     fig, ax = plt.subplots(figsize=(9, 5))
@@ -97,7 +100,7 @@ def trajectories(conventions):
     return png(fig)
 
 
-def loss_curves(datasets):
+def loss_curves(datasets: dict) -> str:
     fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.4), squeeze=False)
     for ax, (name, result) in zip(axes[0], datasets.items()):
         for model in MODELS:
@@ -112,7 +115,7 @@ def loss_curves(datasets):
     return png(fig)
 
 
-def _boundary(ax, model, title):
+def _boundary(ax: Axes, model: Any, title: str) -> None:
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 1, 0])
     grid = np.linspace(-0.5, 1.5, 151)
@@ -135,7 +138,7 @@ def _boundary(ax, model, title):
     ax.set_yticks([0, 1])
 
 
-def xor_boundaries(models, lecture_models):
+def xor_boundaries(models: dict, lecture_models: dict) -> str:
     """XOR decision regions: the single-layer ancestors, then each framework's MLP."""
     panels = list(lecture_models.items()) + [(LABELS[m], models[m]["model"]) for m in MODELS]
     fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels), 2.9))
@@ -144,7 +147,7 @@ def xor_boundaries(models, lecture_models):
     return png(fig)
 
 
-def confusion(matrix, title):
+def confusion(matrix: list | np.ndarray, title: str) -> str:
     matrix = np.asarray(matrix)
     fig, ax = plt.subplots(figsize=(4.2, 3.8))
     ax.imshow(matrix, cmap="Blues")
@@ -159,7 +162,8 @@ def confusion(matrix, title):
     return png(fig)
 
 
-def misclassified(images, y_true, y_pred, title, limit=24):
+def misclassified(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, title: str,
+                  limit: int = 24) -> str:
     wrong = np.flatnonzero(y_true != y_pred)[:limit]
     columns = 8
     rows = max(1, int(np.ceil(len(wrong) / columns)))
@@ -174,7 +178,7 @@ def misclassified(images, y_true, y_pred, title, limit=24):
     return png(fig)
 
 
-def vanishing(result):
+def vanishing(result: dict) -> str:
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
     depths = result["depths"]
     for activation in ("logistic", "tanh", "relu"):
@@ -196,7 +200,7 @@ def vanishing(result):
     return png(fig)
 
 
-def dropout(result):
+def dropout(result: dict) -> str:
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for k, key in enumerate(("without", "with")):
         train, test = result[key]["train"], result[key]["test"]

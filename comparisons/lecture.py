@@ -1,5 +1,7 @@
 """The lecture's ideas as experiments for the report, each checked against a framework."""
 
+from typing import Any
+
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
@@ -15,7 +17,7 @@ from scratch.vanishing import layer_gradient_norms
 from scratch.worked_example import node_table, worked_example
 
 
-def xor_single_layer():
+def xor_single_layer() -> tuple[dict, dict]:
     """How many of the four XOR points each model gets right (best over 10 seeds for the
     single-layer ones), and the fitted models for drawing their decision boundaries."""
     X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -36,7 +38,7 @@ def xor_single_layer():
     return best, models
 
 
-def worked_example_check(seed=0):
+def worked_example_check(seed: int = 0) -> dict:
     """The worked example with 3 hidden units and 4 inputs, against torch autograd."""
     rng = np.random.default_rng(seed)
     W, x, u = rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=3)
@@ -51,7 +53,7 @@ def worked_example_check(seed=0):
               "ds_dh": h.grad}
     worst = max(float(np.abs(ours[k] - v.numpy()).max()) for k, v in theirs.items())
 
-    def show(value):
+    def show(value: Any) -> Any:
         return value if isinstance(value, str) else np.round(np.asarray(value), 4).tolist()
 
     nodes = [{"node": name, "local": show(local), "upstream": show(up),
@@ -70,7 +72,7 @@ GATES = [
 ]
 
 
-def gates():
+def gates() -> list[dict]:
     """Each gate's input gradients by our scalar autodiff and by torch autograd."""
     rows = []
     for name, expression, f, (a, b) in GATES:
@@ -83,7 +85,8 @@ def gates():
     return rows
 
 
-def vanishing_gradients(depths=range(2, 13), activations=("logistic", "tanh", "relu")):
+def vanishing_gradients(depths: range = range(2, 13),
+                        activations: tuple[str, ...] = ("logistic", "tanh", "relu")) -> dict:
     """Per-layer gradient norms at initialisation on 500 standardised digits."""
     X, y = load_digits(return_X_y=True)
     X, Y = StandardScaler().fit_transform(X)[:500], np.eye(10)[y[:500]]
@@ -95,7 +98,8 @@ def vanishing_gradients(depths=range(2, 13), activations=("logistic", "tanh", "r
     return out
 
 
-def dropout_gap(seeds=3, rate=0.5, n_train=200, epochs=200, hidden=(256, 256)):
+def dropout_gap(seeds: int = 3, rate: float = 0.5, n_train: int = 200, epochs: int = 200,
+                hidden: tuple[int, ...] = (256, 256)) -> dict:
     """Over-fitting on purpose: 200 training digits, two layers of 256 units, no L2. Train
     and test accuracy with and without dropout, per seed."""
     X, y = load_digits(return_X_y=True)

@@ -10,11 +10,11 @@ from comparisons.automates import STEPS
 from comparisons.experiments import LABELS, MODELS
 
 
-def _fmt(value):
+def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
-def accuracy_table(name, result):
+def accuracy_table(name: str, result: dict) -> str:
     rows = ["| model | mean test accuracy | std | min | max | vs scikit-learn | within noise "
             "| median fit s |", "|---|---|---|---|---|---|---|---|"]
     for model in MODELS:
@@ -27,7 +27,7 @@ def accuracy_table(name, result):
     return "\n".join(rows)
 
 
-def agreement_table(result):
+def agreement_table(result: dict) -> str:
     g, t = result["gradient_check"], result["trajectory"]
     rows = ["| check | max difference |", "|---|---|",
             f"| gradient, scratch vs torch autograd (relative) | {_fmt(g['scratch_vs_torch'])} |",
@@ -43,7 +43,7 @@ def agreement_table(result):
     return "\n".join(rows)
 
 
-def per_layer_table(result):
+def per_layer_table(result: dict) -> str:
     rows = ["| layer | shape | vs torch (W, b) | vs scikit-learn (W, b) | vs finite differences "
             "(W, b) |", "|---|---|---|---|---|"]
     for row in result["gradient_check"]["per_layer"]:
@@ -54,7 +54,7 @@ def per_layer_table(result):
     return "\n".join(rows)
 
 
-def conventions_table(conventions):
+def conventions_table(conventions: dict) -> str:
     rows = ["| convention left out | switch | distance after the last epoch, with conversion "
             "| without |", "|---|---|---|---|"]
     for row in conventions["rows"]:
@@ -64,14 +64,14 @@ def conventions_table(conventions):
     return "\n".join(rows)
 
 
-def automates_table():
+def automates_table() -> str:
     rows = ["| step | scratch does it by hand | PyTorch does it for you | scikit-learn does it "
             "for you |", "|---|---|---|---|"]
     rows += [f"| {step} | {a} | {b} | {c} |" for step, a, b, c in STEPS]
     return "\n".join(rows)
 
 
-def lecture_tables(lecture):
+def lecture_tables(lecture: dict) -> str:
     xor = lecture["xor_single_layer"]
     parts = ["| model | XOR points right (of 4) |", "|---|---|",
              f"| Rosenblatt's perceptron (best of 10 seeds) | {xor['perceptron']} |",
@@ -104,7 +104,7 @@ def lecture_tables(lecture):
     return "\n".join(parts)
 
 
-def markdown(results):
+def markdown(results: dict) -> str:
     out = ["# Three frameworks, one model: the evidence", "",
            f"Made by `{results['command']}` on {results['created']}; versions: "
            + ", ".join(f"{k} {v}" for k, v in results["versions"].items())
@@ -125,7 +125,7 @@ def markdown(results):
     return "\n".join(out)
 
 
-def _md_table_to_html(text):
+def _md_table_to_html(text: str) -> str:
     lines = [line for line in text.strip().split("\n") if line.startswith("|")]
     head = [c.strip() for c in lines[0].strip("|").split("|")]
     body = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
@@ -135,7 +135,7 @@ def _md_table_to_html(text):
     return f"<table><thead><tr>{cells}</tr></thead><tbody>{rows}</tbody></table>"
 
 
-def _blocks_to_html(text):
+def _blocks_to_html(text: str) -> str:
     """Markdown-ish blocks (tables and paragraphs) to HTML."""
     out = []
     for block in text.split("\n\n"):
@@ -147,7 +147,7 @@ def _blocks_to_html(text):
     return "\n".join(out)
 
 
-def _img(data, alt):
+def _img(data: str, alt: str) -> str:
     return f'<figure><img alt="{html.escape(alt)}" src="data:image/png;base64,{data}"></figure>'
 
 
@@ -164,7 +164,7 @@ figure { margin: 1em 0; } img { max-width: 100%; }
 """
 
 
-def verdict(results):
+def verdict(results: dict) -> tuple[bool, str]:
     """One sentence a reader sees first: do the three agree, and where do they differ?"""
     worst_grad = max(max(d["gradient_check"]["scratch_vs_torch"],
                          d["gradient_check"]["scratch_vs_sklearn"])
@@ -188,7 +188,7 @@ def verdict(results):
     return agree and not noisy, text
 
 
-def write_html(results, figs, path):
+def write_html(results: dict, figs: dict[str, str], path: str) -> None:
     ok, text = verdict(results)
     parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              f"<title>Three frameworks, one model</title><style>{STYLE}</style></head><body>",
@@ -231,7 +231,7 @@ def write_html(results, figs, path):
         f.write("\n".join(parts))
 
 
-def write(results, figs, out_dir):
+def write(results: dict, figs: dict[str, str], out_dir: str) -> None:
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=1)

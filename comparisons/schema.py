@@ -159,14 +159,14 @@ SCHEMA = {
 }
 
 
-def validate(results):
+def validate(results: dict) -> None:
     """Raise ``jsonschema.ValidationError`` unless ``results`` follows ``SCHEMA``."""
     import jsonschema
 
     jsonschema.validate(results, SCHEMA)
 
 
-def describe(node=SCHEMA, path="", lines=None):
+def describe(node: dict = SCHEMA, path: str = "", lines: list[str] | None = None) -> list[str]:
     """The schema as a Markdown list of field paths, types and descriptions."""
     lines = [] if lines is None else lines
     for name, child in node.get("properties", {}).items():

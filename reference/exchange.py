@@ -10,10 +10,13 @@ import copy
 
 import numpy as np
 import torch
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, is_classifier
+
+from reference.torch_mlp import TorchMLP
 
 
-def load_into_torch(module, coefs, intercepts):
+def load_into_torch(module: TorchMLP, coefs: list[np.ndarray],
+                    intercepts: list[np.ndarray]) -> TorchMLP:
     """Copy scikit-learn-layout weights into the ``nn.Linear`` layers of ``module``."""
     linears = module.linears
     if len(linears) != len(coefs):
@@ -30,14 +33,15 @@ def load_into_torch(module, coefs, intercepts):
     return module
 
 
-def weights_from_torch(module):
+def weights_from_torch(module: TorchMLP) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """(coefs, intercepts) in scikit-learn's layout, as NumPy copies of the torch weights."""
     coefs = [linear.weight.detach().cpu().numpy().T.copy() for linear in module.linears]
     intercepts = [linear.bias.detach().cpu().numpy().copy() for linear in module.linears]
     return coefs, intercepts
 
 
-def one_logit(coefs, intercepts):
+def one_logit(coefs: list[np.ndarray],
+              intercepts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """A two-logit softmax output as scikit-learn's single logistic unit: softmax(z0, z1)[1]
     = sigmoid(z1 - z0), so the last layer becomes (W1 - W0, b1 - b0)."""
     W, b = coefs[-1], intercepts[-1]
@@ -48,7 +52,7 @@ _FITTED = ["n_layers_", "n_outputs_", "out_activation_", "n_features_in_", "feat
            "classes_", "_label_binarizer"]
 
 
-def transfer(source, target):
+def transfer(source: BaseEstimator, target: BaseEstimator) -> BaseEstimator:
     """Give ``target`` the fitted model of ``source`` and return ``target``.
 
     Both are MLP estimators of the same kind (classifier or regressor) from any of
@@ -85,6 +89,6 @@ def transfer(source, target):
     return target
 
 
-def _activations_of(estimator):
+def _activations_of(estimator: BaseEstimator) -> set[str]:
     constraint = type(estimator)._parameter_constraints["activation"][0]
     return constraint.options

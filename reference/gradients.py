@@ -8,6 +8,7 @@ weights in scikit-learn's layout and an encoded target ``Y`` (n_samples, n_outpu
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike
 
 from reference.exchange import load_into_torch
 from reference.sklearn_adapters import sklearn_loss_and_gradients
@@ -16,13 +17,16 @@ from reference.torch_mlp import TorchMLP
 from scratch.losses import SquaredError, make_loss
 from scratch.network import Network
 
+Gradients = tuple[float, list[np.ndarray], list[np.ndarray]]  # (loss, coef, intercept grads)
 
-def _layer_units(coefs):
+
+def _layer_units(coefs: list[np.ndarray]) -> list[int]:
     return [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
 
 
-def _scratch_network(coefs, intercepts, activation, out_activation, negative_slope=0.01,
-                     consistent=False):
+def _scratch_network(coefs: list[np.ndarray], intercepts: list[np.ndarray], activation: str,
+                     out_activation: str, negative_slope: float = 0.01,
+                     consistent: bool = False) -> Network:
     loss = make_loss(out_activation)
     if consistent and isinstance(loss, SquaredError):
         loss = SquaredError(average_outputs=False)
@@ -30,8 +34,11 @@ def _scratch_network(coefs, intercepts, activation, out_activation, negative_slo
                                 negative_slope=negative_slope)
 
 
-def scratch_gradients(coefs, intercepts, X, Y, *, activation, out_activation, alpha=0.0,
-                      sample_weight=None, negative_slope=0.01):
+def scratch_gradients(
+    coefs: list[np.ndarray], intercepts: list[np.ndarray], X: np.ndarray, Y: np.ndarray, *,
+    activation: str, out_activation: str, alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None, negative_slope: float = 0.01,
+) -> Gradients:
     """scratch's network: loss (as scikit-learn reports it) and backpropagated gradients."""
     net = _scratch_network(coefs, intercepts, activation, out_activation, negative_slope)
     loss = net.loss_and_gradients(X, Y, alpha, sample_weight)
@@ -39,8 +46,11 @@ def scratch_gradients(coefs, intercepts, X, Y, *, activation, out_activation, al
             [layer.grad_b.copy() for layer in net.layers])
 
 
-def torch_gradients(coefs, intercepts, X, Y, *, activation, out_activation, alpha=0.0,
-                    sample_weight=None, negative_slope=0.01):
+def torch_gradients(
+    coefs: list[np.ndarray], intercepts: list[np.ndarray], X: np.ndarray, Y: np.ndarray, *,
+    activation: str, out_activation: str, alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None, negative_slope: float = 0.01,
+) -> Gradients:
     """Autograd through ``TorchMLP`` and ``reference.torch_losses`` (sum over outputs)."""
     model = TorchMLP(_layer_units(coefs), activation, negative_slope=negative_slope,
                      dtype=torch.float64)
@@ -57,16 +67,22 @@ def torch_gradients(coefs, intercepts, X, Y, *, activation, out_activation, alph
     return loss.item(), coef_grads, intercept_grads
 
 
-def sklearn_gradients(coefs, intercepts, X, Y, *, activation, out_activation, alpha=0.0,
-                      sample_weight=None):
+def sklearn_gradients(
+    coefs: list[np.ndarray], intercepts: list[np.ndarray], X: np.ndarray, Y: np.ndarray, *,
+    activation: str, out_activation: str, alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None,
+) -> Gradients:
     """scikit-learn's own ``_backprop`` at these weights."""
     return sklearn_loss_and_gradients(coefs, intercepts, X, Y, activation=activation,
                                       out_activation=out_activation, alpha=alpha,
                                       sample_weight=sample_weight)
 
 
-def finite_difference_gradients(coefs, intercepts, X, Y, *, activation, out_activation,
-                                alpha=0.0, sample_weight=None, negative_slope=0.01, h=1e-4):
+def finite_difference_gradients(
+    coefs: list[np.ndarray], intercepts: list[np.ndarray], X: np.ndarray, Y: np.ndarray, *,
+    activation: str, out_activation: str, alpha: float = 0.0,
+    sample_weight: np.ndarray | None = None, negative_slope: float = 0.01, h: float = 1e-4,
+) -> Gradients:
     """Fourth-order central differences of the objective whose gradient backprop computes
     (for multi-output squared error: the sum over outputs), one parameter at a time:
     dL/dw = [8 (L(w + h) - L(w - h)) - (L(w + 2h) - L(w - 2h))] / 12h, error O(h^4)."""
@@ -89,20 +105,22 @@ def finite_difference_gradients(coefs, intercepts, X, Y, *, activation, out_acti
             [layer.grad_b.copy() for layer in net.layers])
 
 
-def relative_difference(a, b):
+def relative_difference(a: ArrayLike, b: ArrayLike) -> float:
     """max |a - b| / max(max |a|, max |b|): 0 for equal arrays, ~1e-16 for round-off."""
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
     return 0.0 if scale == 0 else float(np.abs(a - b).max() / scale)
 
 
-def per_layer_differences(grads_a, grads_b):
+def per_layer_differences(grads_a: Gradients,
+                          grads_b: Gradients) -> list[tuple[float, float]]:
     """[(coef difference, intercept difference) per layer] between two gradient triples."""
     return [(relative_difference(ga, gb), relative_difference(ia, ib))
             for ga, gb, ia, ib in zip(grads_a[1], grads_b[1], grads_a[2], grads_b[2])]
 
 
-def assert_same_gradients(grads_a, grads_b, rtol, names=("a", "b")):
+def assert_same_gradients(grads_a: Gradients, grads_b: Gradients, rtol: float,
+                          names: tuple[str, str] = ("a", "b")) -> None:
     """Fail, naming the layer, unless every gradient array agrees to ``rtol`` (relative)."""
     for i, pair in enumerate(per_layer_differences(grads_a, grads_b)):
         for part, difference in zip(("coef", "intercept"), pair):

@@ -8,10 +8,12 @@ the adapter reads the signature and calls whichever form is installed.
 import inspect
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 
-def _bare_estimator(coefs, intercepts, activation, out_activation, alpha):
+def _bare_estimator(coefs: list[np.ndarray], intercepts: list[np.ndarray], activation: str,
+                    out_activation: str, alpha: float) -> MLPClassifier | MLPRegressor:
     if out_activation in ("softmax", "logistic"):
         est = MLPClassifier(activation=activation, alpha=alpha)
     else:
@@ -25,8 +27,11 @@ def _bare_estimator(coefs, intercepts, activation, out_activation, alpha):
     return est
 
 
-def sklearn_loss_and_gradients(coefs, intercepts, X, Y, *, activation, out_activation,
-                               alpha=0.0, sample_weight=None):
+def sklearn_loss_and_gradients(coefs: list[np.ndarray], intercepts: list[np.ndarray],
+                               X: np.ndarray, Y: np.ndarray, *, activation: str,
+                               out_activation: str, alpha: float = 0.0,
+                               sample_weight: np.ndarray | None = None,
+                               ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
     """scikit-learn's own (loss, coef_grads, intercept_grads) for the given weights.
 
     ``Y`` is the encoded target, shape (n_samples, n_outputs): one-hot for softmax, 0/1
@@ -47,7 +52,9 @@ def sklearn_loss_and_gradients(coefs, intercepts, X, Y, *, activation, out_activ
     return loss, [g.copy() for g in coef_grads], [g.copy() for g in intercept_grads]
 
 
-def sklearn_fit_from(estimator, X, y, coefs, intercepts, sample_weight=None):
+def sklearn_fit_from(estimator: MLPClassifier | MLPRegressor, X: ArrayLike, y: ArrayLike,
+                     coefs: list[np.ndarray], intercepts: list[np.ndarray],
+                     sample_weight: ArrayLike | None = None) -> MLPClassifier | MLPRegressor:
     """Run scikit-learn's own ``fit`` starting from the given weights, and return it.
 
     scikit-learn has no parameter for this (scikit-learn #9232, #19701). Its random draws for
@@ -57,7 +64,7 @@ def sklearn_fit_from(estimator, X, y, coefs, intercepts, sample_weight=None):
     """
     initialize = estimator._initialize
 
-    def initialize_then_replace(y_, layer_units, dtype):
+    def initialize_then_replace(y_: np.ndarray, layer_units: list[int], dtype: DTypeLike) -> None:
         initialize(y_, layer_units, dtype)
         estimator.coefs_ = [np.array(W, dtype=dtype) for W in coefs]
         estimator.intercepts_ = [np.array(b, dtype=dtype) for b in intercepts]

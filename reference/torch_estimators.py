@@ -11,6 +11,8 @@ from a seeded ``torch.Generator``.
 writes by default; a dict switches single conventions (see ``scratch.conventions``).
 """
 
+from typing import Any, Self
+
 import numpy as np
 import torch
 
@@ -18,7 +20,7 @@ import scratch
 from reference.exchange import weights_from_torch
 from reference.torch_mlp import TorchMLP
 from reference.torch_network import TorchNetwork
-from reference.torch_optimizers import make_torch_optimizer
+from reference.torch_optimizers import TorchAdam, TorchSGD, make_torch_optimizer
 from scratch.conventions import resolve_conventions
 from scratch.initialization import glorot_uniform
 
@@ -28,13 +30,13 @@ _SEED_RANGE = np.iinfo(np.int32).max
 class _TorchMixin:
     """The framework-specific pieces of the estimators, done with torch."""
 
-    def _device(self):
+    def _device(self) -> torch.device:
         device = torch.device(self.device)
         if device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError("device='cuda' was asked for, but torch finds no CUDA device.")
         return device
 
-    def _network(self, rng=None):
+    def _network(self, rng: np.random.Generator | None = None) -> TorchNetwork:
         if rng is not None:  # dropout masks come from torch's generator: seed it from ours
             torch.manual_seed(int(rng.integers(_SEED_RANGE)))
         conventions = getattr(self, "_conventions", None) or resolve_conventions(self.conventions)
@@ -43,7 +45,8 @@ class _TorchMixin:
                             negative_slope=self.negative_slope, dropout=self.dropout,
                             decay_in_optimizer=self.solver != "lbfgs")
 
-    def _initial_weights(self, layer_units, dtype):
+    def _initial_weights(self, layer_units: list[int], dtype: np.dtype
+                         ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         if self._conventions["init"] == "sklearn":
             return glorot_uniform(layer_units, self.activation, self._random_state, dtype)
         generator_seed = int(self._random_state.randint(_SEED_RANGE))
@@ -54,7 +57,7 @@ class _TorchMixin:
         coefs, intercepts = weights_from_torch(model)
         return ([W.astype(dtype) for W in coefs], [b.astype(dtype) for b in intercepts])
 
-    def _permute(self, sample_idx):
+    def _permute(self, sample_idx: np.ndarray) -> np.ndarray:
         if self._conventions["shuffle"] == "sklearn":
             return super()._permute(sample_idx)
         if self._torch_generator is None:
@@ -62,10 +65,10 @@ class _TorchMixin:
             self._torch_generator = torch.Generator().manual_seed(seed)
         return torch.randperm(len(sample_idx), generator=self._torch_generator).numpy()
 
-    def _new_optimizer(self, net):
+    def _new_optimizer(self, net: TorchNetwork) -> TorchSGD | TorchAdam:
         return make_torch_optimizer(self, net.params, self._conventions)
 
-    def _fit(self, *args, **kwargs):
+    def _fit(self, *args: Any, **kwargs: Any) -> Self:
         device = self._device()
         cuda = [device.index or 0] if device.type == "cuda" else []
         self._torch_generator = None
@@ -75,7 +78,7 @@ class _TorchMixin:
         finally:
             del self._torch_generator
 
-    def _check_extras(self):
+    def _check_extras(self) -> None:
         super()._check_extras()
         self._device()
 
@@ -92,13 +95,18 @@ class TorchMLPClassifier(_TorchMixin, scratch.MLPClassifier):
     _parameter_constraints = {**scratch.MLPClassifier._parameter_constraints,
                               "device": [str, torch.device]}
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, negative_slope=0.01, conventions="sklearn", device="cpu"):
+    def __init__(self, hidden_layer_sizes: int | tuple[int, ...] = (100,),
+                 activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int | float = 10,
+                 max_fun: int = 15000, dropout: float = 0.0, negative_slope: float = 0.01,
+                 conventions: str | dict = "sklearn", device: str | torch.device = "cpu") -> None:
         super().__init__(
             hidden_layer_sizes=hidden_layer_sizes, activation=activation, solver=solver,
             alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,
@@ -119,13 +127,18 @@ class TorchMLPRegressor(_TorchMixin, scratch.MLPRegressor):
     _parameter_constraints = {**scratch.MLPRegressor._parameter_constraints,
                               "device": [str, torch.device]}
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, negative_slope=0.01, conventions="sklearn", device="cpu"):
+    def __init__(self, loss: str = "squared_error",
+                 hidden_layer_sizes: int | tuple[int, ...] = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int | float = 10,
+                 max_fun: int = 15000, dropout: float = 0.0, negative_slope: float = 0.01,
+                 conventions: str | dict = "sklearn", device: str | torch.device = "cpu") -> None:
         super().__init__(
             loss=loss, hidden_layer_sizes=hidden_layer_sizes, activation=activation,
             solver=solver, alpha=alpha, batch_size=batch_size, learning_rate=learning_rate,

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 
-def per_sample_loss(logits, y, out_activation):
+def per_sample_loss(logits: torch.Tensor, y: torch.Tensor, out_activation: str) -> torch.Tensor:
     """Loss of each sample, shape (n_samples,), from the logits (n_samples, n_outputs)."""
     if out_activation == "softmax":
         return -(y * F.log_softmax(logits, dim=1)).sum(dim=1)
@@ -23,7 +23,8 @@ def per_sample_loss(logits, y, out_activation):
     raise ValueError(f"unknown output activation {out_activation!r}")
 
 
-def data_loss(logits, y, out_activation, sample_weight=None):
+def data_loss(logits: torch.Tensor, y: torch.Tensor, out_activation: str,
+              sample_weight: torch.Tensor | None = None) -> torch.Tensor:
     """Mean (or sample-weighted mean) of ``per_sample_loss``."""
     per_sample = per_sample_loss(logits, y, out_activation)
     if sample_weight is None:
@@ -31,6 +32,7 @@ def data_loss(logits, y, out_activation, sample_weight=None):
     return (per_sample * sample_weight).sum() / sample_weight.sum()
 
 
-def l2_penalty(weights, alpha, n):
+def l2_penalty(weights: list[torch.Tensor], alpha: float,
+               n: float | torch.Tensor) -> torch.Tensor:
     """scikit-learn's L2 term alpha / (2 n) * sum ||W||^2, on weights only (not biases)."""
     return 0.5 * alpha * sum((W**2).sum() for W in weights) / n

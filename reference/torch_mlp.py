@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 
-def _activation(name, negative_slope=0.01):
+def _activation(name: str, negative_slope: float = 0.01) -> nn.Module:
     if name == "leaky_relu":
         return nn.LeakyReLU(negative_slope)
     return {"identity": nn.Identity, "logistic": nn.Sigmoid, "tanh": nn.Tanh,
@@ -24,8 +24,9 @@ class TorchMLP(nn.Module):
         Rate of ``nn.Dropout`` after each hidden activation (0 leaves it out).
     """
 
-    def __init__(self, layer_units, activation="relu", *, negative_slope=0.01, dropout=0.0,
-                 dtype=torch.float64, device="cpu"):
+    def __init__(self, layer_units: list[int], activation: str = "relu", *,
+                 negative_slope: float = 0.01, dropout: float = 0.0,
+                 dtype: torch.dtype = torch.float64, device: str | torch.device = "cpu") -> None:
         super().__init__()
         layers = []
         pairs = list(zip(layer_units[:-1], layer_units[1:]))
@@ -38,9 +39,9 @@ class TorchMLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     @property
-    def linears(self):
+    def linears(self) -> list[nn.Linear]:
         """The ``nn.Linear`` layers, first to last."""
         return [m for m in self.layers if isinstance(m, nn.Linear)]
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)

@@ -11,6 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
+from numpy.typing import ArrayLike
 
 from reference.exchange import load_into_torch
 from reference.torch_losses import data_loss, l2_penalty
@@ -20,7 +21,8 @@ OUTPUT = {"softmax": lambda z: torch.softmax(z, dim=1), "logistic": torch.sigmoi
           "identity": lambda z: z, "exp": torch.exp}
 
 
-def torch_default_loss(logits, y, out_activation, sample_weight=None):
+def torch_default_loss(logits: torch.Tensor, y: torch.Tensor, out_activation: str,
+                       sample_weight: torch.Tensor | None = None) -> torch.Tensor:
     """What a PyTorch user writes: the framework's losses with ``reduction='mean'``
     (per sample here, so that sample weights can weight the mean over samples)."""
     if out_activation == "softmax":
@@ -36,7 +38,8 @@ def torch_default_loss(logits, y, out_activation, sample_weight=None):
     return (per_sample * sample_weight).sum() / sample_weight.sum()
 
 
-def sklearn_reported_loss(logits, y, out_activation, sample_weight=None):
+def sklearn_reported_loss(logits: torch.Tensor, y: torch.Tensor, out_activation: str,
+                          sample_weight: torch.Tensor | None = None) -> float:
     """scikit-learn's loss *value*: probabilities clipped to [eps, 1 - eps], and the squared
     error averaged (not summed) over outputs. No gradient flows through it."""
     with torch.no_grad():
@@ -71,8 +74,10 @@ class TorchNetwork:
         carry it (False, for L-BFGS).
     """
 
-    def __init__(self, coefs, intercepts, activation, out_activation, conventions,
-                 device="cpu", negative_slope=0.01, dropout=0.0, decay_in_optimizer=True):
+    def __init__(self, coefs: list[np.ndarray], intercepts: list[np.ndarray], activation: str,
+                 out_activation: str, conventions: dict, device: str | torch.device = "cpu",
+                 negative_slope: float = 0.01, dropout: float = 0.0,
+                 decay_in_optimizer: bool = True) -> None:
         self.layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         self.dtype = torch.float32 if coefs[0].dtype == np.float32 else torch.float64
         self.device = torch.device(device)
@@ -89,25 +94,25 @@ class TorchNetwork:
 
     # --- data in and out ---------------------------------------------------------------
 
-    def tensor(self, a):
+    def tensor(self, a: ArrayLike) -> torch.Tensor:
         if sp.issparse(a):
             a = a.toarray()
         return torch.as_tensor(np.asarray(a), device=self.device).to(self.dtype)
 
     @property
-    def coefs(self):
+    def coefs(self) -> list[np.ndarray]:
         """The weights as NumPy arrays (n_in, n_out); on the CPU these are live views."""
         return [lin.weight.detach().cpu().numpy().T for lin in self.model.linears]
 
     @property
-    def intercepts(self):
+    def intercepts(self) -> list[np.ndarray]:
         return [lin.bias.detach().cpu().numpy() for lin in self.model.linears]
 
-    def flat_params(self):
+    def flat_params(self) -> np.ndarray:
         """scikit-learn's packing: every coefficient matrix, row-major, then every bias."""
         return np.concatenate([W.ravel() for W in self.coefs] + self.intercepts)
 
-    def set_flat_params(self, flat):
+    def set_flat_params(self, flat: np.ndarray) -> None:
         start, coefs = 0, []
         for n_in, n_out in zip(self.layer_units[:-1], self.layer_units[1:]):
             coefs.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
@@ -118,7 +123,7 @@ class TorchNetwork:
             start += n_out
         load_into_torch(self.model, coefs, intercepts)
 
-    def flat_grads(self):
+    def flat_grads(self) -> np.ndarray:
         linears = self.model.linears
         return np.concatenate(
             [lin.weight.grad.detach().cpu().numpy().T.ravel() for lin in linears]
@@ -126,28 +131,31 @@ class TorchNetwork:
 
     # --- the objective -----------------------------------------------------------------
 
-    def forward(self, X, training=False):
+    def forward(self, X: ArrayLike, training: bool = False) -> np.ndarray:
         """Outputs (probabilities or values) as a NumPy array, no gradient."""
         self.model.train(training)
         with torch.no_grad():
             return OUTPUT[self.out_activation](self.model(self.tensor(X))).cpu().numpy()
 
-    def _data_loss(self, logits, Y, sw):
+    def _data_loss(self, logits: torch.Tensor, Y: torch.Tensor,
+                   sw: torch.Tensor | None) -> tuple[torch.Tensor, float]:
         if self.conventions["loss"] == "torch":
             loss = torch_default_loss(logits, Y, self.out_activation, sw)
             return loss, loss.item()
         loss = data_loss(logits, Y, self.out_activation, sw)
         return loss, sklearn_reported_loss(logits, Y, self.out_activation, sw)
 
-    def loss_value(self, X, y, sample_weight=None):
+    def loss_value(self, X: ArrayLike, y: ArrayLike,
+                   sample_weight: ArrayLike | None = None) -> float:
         """The data loss alone (no penalty, no dropout), e.g. on held-out data."""
         self.model.eval()
         with torch.no_grad():
             sw = None if sample_weight is None else self.tensor(sample_weight)
             return self._data_loss(self.model(self.tensor(X)), self.tensor(y), sw)[1]
 
-    def loss_and_gradients(self, X, y, alpha=0.0, sample_weight=None, training=False,
-                           l2="sklearn", batch_size=None):
+    def loss_and_gradients(self, X: ArrayLike, y: ArrayLike, alpha: float = 0.0,
+                           sample_weight: ArrayLike | None = None, training: bool = False,
+                           l2: str = "sklearn", batch_size: int | None = None) -> float:
         """Forward, the loss, ``backward()``: gradients land in each parameter's ``.grad``.
 
         Returns the loss value as scikit-learn reports it (or torch's, under torch's loss

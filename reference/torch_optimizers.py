@@ -14,6 +14,8 @@ conversions switchable one by one.
 """
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 
@@ -23,12 +25,12 @@ from scratch.schedules import SCHEDULES
 class _TorchOptimizer:
     """Holds a ``torch.optim`` optimizer of class ``cls`` built with ``options``."""
 
-    def __init__(self, cls, params, **options):
+    def __init__(self, cls: type, params: Sequence[torch.Tensor], **options: Any) -> None:
         self._cls, self._options = cls, options
         self._params = list(params)
         self.optimizer = cls(self._params, **options)
 
-    def _bind(self, params):
+    def _bind(self, params: Sequence[torch.Tensor]) -> None:
         if params[0] is self._params[0]:
             return
         state = self.optimizer.state_dict()
@@ -40,8 +42,9 @@ class _TorchOptimizer:
 class TorchSGD(_TorchOptimizer):
     """``torch.optim.SGD`` with scikit-learn's schedules (and momentum-buffer rescale)."""
 
-    def __init__(self, params, learning_rate_init, lr_schedule, momentum, nesterov, power_t,
-                 weight_decay=0.0, rescale_momentum=True):
+    def __init__(self, params: Sequence[torch.Tensor], learning_rate_init: float, lr_schedule: str,
+                 momentum: float, nesterov: bool, power_t: float, weight_decay: float = 0.0,
+                 rescale_momentum: bool = True) -> None:
         nesterov = bool(nesterov and momentum > 0)  # torch refuses Nesterov without momentum
         super().__init__(torch.optim.SGD, params, lr=learning_rate_init, momentum=momentum,
                          nesterov=nesterov, weight_decay=weight_decay)
@@ -49,14 +52,14 @@ class TorchSGD(_TorchOptimizer):
         self.rescale_momentum = rescale_momentum
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float:
         return self.schedule.learning_rate
 
-    def step(self, params, grads):
+    def step(self, params: Sequence[torch.Tensor], grads: Any) -> None:
         self._bind(params)
         self.optimizer.step()
 
-    def _apply_learning_rate(self, old):
+    def _apply_learning_rate(self, old: float) -> None:
         new = self.schedule.learning_rate
         if new == old:
             return
@@ -69,12 +72,12 @@ class TorchSGD(_TorchOptimizer):
                 if buffer is not None:
                     buffer.mul_(old / new)
 
-    def iteration_ends(self, samples_seen):
+    def iteration_ends(self, samples_seen: int) -> None:
         old = self.schedule.learning_rate
         self.schedule.epoch_end(samples_seen)
         self._apply_learning_rate(old)
 
-    def trigger_stopping(self, msg, verbose):
+    def trigger_stopping(self, msg: str, verbose: bool | int) -> bool:
         old = self.schedule.learning_rate
         stop, suffix = self.schedule.plateau()
         if verbose:
@@ -86,8 +89,9 @@ class TorchSGD(_TorchOptimizer):
 class TorchAdam(_TorchOptimizer):
     """``torch.optim.Adam`` (or ``AdamW``), with scikit-learn's epsilon if asked."""
 
-    def __init__(self, params, learning_rate_init, beta_1, beta_2, epsilon, weight_decay=0.0,
-                 decoupled=False, convert_epsilon=True):
+    def __init__(self, params: Sequence[torch.Tensor], learning_rate_init: float, beta_1: float,
+                 beta_2: float, epsilon: float, weight_decay: float = 0.0,
+                 decoupled: bool = False, convert_epsilon: bool = True) -> None:
         cls = torch.optim.AdamW if decoupled else torch.optim.Adam
         super().__init__(cls, params, lr=learning_rate_init, betas=(beta_1, beta_2),
                          eps=epsilon, weight_decay=weight_decay)
@@ -97,7 +101,7 @@ class TorchAdam(_TorchOptimizer):
         self.convert_epsilon = convert_epsilon
         self.t = 0
 
-    def step(self, params, grads):
+    def step(self, params: Sequence[torch.Tensor], grads: Any) -> None:
         self._bind(params)
         self.t += 1
         if self.convert_epsilon:
@@ -107,16 +111,17 @@ class TorchAdam(_TorchOptimizer):
         self.learning_rate = (self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t)
                               / (1 - self.beta_1**self.t))
 
-    def iteration_ends(self, samples_seen):
+    def iteration_ends(self, samples_seen: int) -> None:
         """Adam has no learning-rate schedule."""
 
-    def trigger_stopping(self, msg, verbose):
+    def trigger_stopping(self, msg: str, verbose: bool | int) -> bool:
         if verbose:
             print(msg + " Stopping.")
         return True
 
 
-def make_torch_optimizer(est, params, conventions):
+def make_torch_optimizer(est: Any, params: Sequence[torch.Tensor],
+                         conventions: dict) -> "TorchSGD | TorchAdam":
     """The torch optimizer for ``est.solver`` with the switches in ``conventions``."""
     decay = est.alpha if conventions["l2"] in ("weight_decay", "decoupled") else 0.0
     if est.solver == "sgd":

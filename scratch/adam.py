@@ -15,8 +15,9 @@ class Adam:
     before the step.
     """
 
-    def __init__(self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, convention="sklearn", weight_decay=0.0):
+    def __init__(self, params: np.ndarray, learning_rate_init: float = 0.001,
+                 beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-8,
+                 convention: str = "sklearn", weight_decay: float = 0.0) -> None:
         self.learning_rate_init = learning_rate_init
         self.learning_rate = float(learning_rate_init)
         self.beta_1, self.beta_2, self.epsilon = beta_1, beta_2, epsilon
@@ -25,14 +26,14 @@ class Adam:
         self.t = 0
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
-        self._tmp = np.empty_like(params)
+        self._tmp, self._step = np.empty_like(params), np.empty_like(params)
 
-    def step(self, params, grads):
-        """One update of ``params`` in place from ``grads``."""
-        b1, b2, tmp = self.beta_1, self.beta_2, self._tmp
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One update of ``params`` in place from ``grads`` (no allocation)."""
+        b1, b2, tmp, step = self.beta_1, self.beta_2, self._tmp, self._step
         self.t += 1
         if self.weight_decay:
-            params -= self.learning_rate_init * self.weight_decay * params
+            params -= np.multiply(params, self.learning_rate_init * self.weight_decay, out=tmp)
         self.m *= b1
         self.m += np.multiply(grads, 1 - b1, out=tmp)
         self.v *= b2
@@ -47,12 +48,14 @@ class Adam:
             )
             denom = np.sqrt(self.v, out=tmp)
         denom += self.epsilon
-        params -= np.multiply(self.m, self.learning_rate) / denom
+        np.multiply(self.m, self.learning_rate, out=step)
+        step /= denom
+        params -= step
 
-    def iteration_ends(self, samples_seen):
+    def iteration_ends(self, samples_seen: int) -> None:
         """Adam has no learning-rate schedule."""
 
-    def trigger_stopping(self, msg, verbose):
+    def trigger_stopping(self, msg: str, verbose: bool | int) -> bool:
         if verbose:
             print(msg + " Stopping.")
         return True

@@ -43,7 +43,7 @@ OPTIONS = {
 }
 
 
-def resolve_conventions(conventions):
+def resolve_conventions(conventions: str | dict) -> dict[str, str]:
     """Return the full dict of switches for "sklearn", "torch" or a dict of overrides."""
     if isinstance(conventions, str):
         if conventions not in ("sklearn", "torch"):

@@ -12,12 +12,13 @@ class Dropout:
     ``torch.nn.functional.dropout``: input * (mask / (1 - p)).
     """
 
-    def __init__(self, rate, rng=None):
+    def __init__(self, rate: float, rng: np.random.Generator | None = None) -> None:
         self.rate = rate
         self.rng = np.random.default_rng() if rng is None else rng
         self.scale = None
 
-    def forward(self, h, training=True, keep=None):
+    def forward(self, h: np.ndarray, training: bool = True,
+                keep: np.ndarray | None = None) -> np.ndarray:
         """Apply dropout to h (n_samples, n_units) in place; ``keep`` forces a given mask."""
         if not training or self.rate == 0:
             self.scale = None
@@ -28,7 +29,7 @@ class Dropout:
         h *= self.scale
         return h
 
-    def backward(self, grad_out):
+    def backward(self, grad_out: np.ndarray) -> np.ndarray:
         if self.scale is not None:
             grad_out *= self.scale
         return grad_out

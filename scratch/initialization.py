@@ -1,9 +1,12 @@
 """Weight initialisation exactly as scikit-learn's MLP does it."""
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 
-def glorot_uniform(layer_units, activation, random_state, dtype=np.float64):
+def glorot_uniform(layer_units: list[int], activation: str,
+                   random_state: np.random.RandomState,
+                   dtype: DTypeLike = np.float64) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Draw (coefs, intercepts) as scikit-learn's ``_init_coef`` does, layer by layer.
 
     For each layer, bound = sqrt(f / (fan_in + fan_out)) with f = 2 for the logistic
@@ -23,7 +26,9 @@ def glorot_uniform(layer_units, activation, random_state, dtype=np.float64):
     return coefs, intercepts
 
 
-def torch_uniform(layer_units, activation, random_state, dtype=np.float64):
+def torch_uniform(layer_units: list[int], activation: str,
+                  random_state: np.random.RandomState,
+                  dtype: DTypeLike = np.float64) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``nn.Linear``'s default scheme, drawn with NumPy: W and b ~ U(+-1 / sqrt(fan_in)).
 
     (kaiming_uniform with a = sqrt(5) gives bound = sqrt(1/3) * sqrt(3 / fan_in).) The same

@@ -1,12 +1,16 @@
 """L-BFGS through ``scipy.optimize``, called exactly as scikit-learn calls it."""
 
 import warnings
+from collections.abc import Callable
 
+import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 
-def minimize_lbfgs(loss_and_grad, x0, max_iter, max_fun, tol):
+def minimize_lbfgs(loss_and_grad: Callable[[np.ndarray], tuple[float, np.ndarray]],
+                   x0: np.ndarray, max_iter: int, max_fun: int,
+                   tol: float) -> tuple[np.ndarray, float, int]:
     """Minimise ``loss_and_grad(x) -> (loss, grad)`` from ``x0`` (the flat parameter vector).
 
     L-BFGS-B with ``maxiter=max_iter``, ``maxfun=max_fun`` and ``gtol=tol``, scikit-learn's

@@ -24,7 +24,7 @@ from scratch.activations import Identity, Logistic
 
 def _clip(p):
     eps = np.finfo(p.dtype).eps
-    return np.clip(p, eps, 1 - eps)
+    return np.minimum(np.maximum(p, eps), 1 - eps)  # np.clip(p, eps, 1 - eps)
 
 
 def _xlogy(x, y):
@@ -33,9 +33,17 @@ def _xlogy(x, y):
         return np.where(x == 0, 0.0, x * np.log(y))
 
 
-def _delta(y, p, sample_weight):
+def _mean_over_samples(per_sample, sample_weight):
+    """np.average(per_sample, weights=sample_weight, axis=0), without its overhead when
+    there are no weights (the same sum divided by n)."""
+    if sample_weight is None:
+        return np.add.reduce(per_sample, axis=0) / per_sample.shape[0]
+    return np.average(per_sample, weights=sample_weight, axis=0)
+
+
+def _delta(y, p, sample_weight, out=None):
     """d(sum_i w_i loss_i)/dz = w_i (p_i - y_i): the gradient every loss here shares."""
-    delta = p - y
+    delta = np.subtract(p, y, out=out, dtype=p.dtype)
     if sample_weight is not None:
         delta *= sample_weight.reshape(-1, 1)
     return delta
@@ -50,20 +58,24 @@ class SoftmaxCrossEntropy:
 
     out_activation = "softmax"
 
-    def __init__(self, reduction="sklearn"):
+    def __init__(self, reduction: str = "sklearn") -> None:
         self.reduction = reduction
 
-    def forward(self, z):
-        tmp = z - z.max(axis=1)[:, np.newaxis]
-        np.exp(tmp, out=z)
-        z /= z.sum(axis=1)[:, np.newaxis]
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        z -= z.max(axis=1, keepdims=True)  # exp(z - max): the same p, and no overflow
+        np.exp(z, out=z)
+        z /= z.sum(axis=1, keepdims=True)
         return z
 
-    def loss(self, y, p, sample_weight=None):
-        return -np.average(_xlogy(y, _clip(p)), weights=sample_weight, axis=0).sum()
+    def loss(self, y: np.ndarray, p: np.ndarray,
+             sample_weight: np.ndarray | None = None) -> float:
+        log_p = np.log(_clip(p))  # clipped: finite, so y * log p is xlogy(y, p)
+        log_p *= y
+        return -_mean_over_samples(log_p, sample_weight).sum()
 
-    def backward(self, y, p, sample_weight=None):
-        return _delta(y, p, sample_weight)
+    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
+        return _delta(y, p, sample_weight, out)
 
 
 class LogisticLoss:
@@ -75,20 +87,22 @@ class LogisticLoss:
 
     out_activation = "logistic"
 
-    def __init__(self, reduction="sklearn"):
+    def __init__(self, reduction: str = "sklearn") -> None:
         self.reduction = reduction
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return Logistic().forward(z)
 
-    def loss(self, y, p, sample_weight=None):
-        p = _clip(p)
-        per_sample = _xlogy(y, p) + _xlogy(1 - y, 1 - p)
-        per_output = -np.average(per_sample, weights=sample_weight, axis=0)
+    def loss(self, y: np.ndarray, p: np.ndarray,
+             sample_weight: np.ndarray | None = None) -> float:
+        p = _clip(p)  # clipped: both logs are finite, so y * log p is xlogy(y, p)
+        per_sample = y * np.log(p) + (1 - y) * np.log(1 - p)
+        per_output = -_mean_over_samples(per_sample, sample_weight)
         return per_output.mean() if self.reduction == "torch" else per_output.sum()
 
-    def backward(self, y, p, sample_weight=None):
-        delta = _delta(y, p, sample_weight)
+    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
+        delta = _delta(y, p, sample_weight, out)
         if self.reduction == "torch":
             delta /= p.shape[1]
         return delta
@@ -105,21 +119,23 @@ class SquaredError:
 
     out_activation = "identity"
 
-    def __init__(self, average_outputs=True, reduction="sklearn"):
+    def __init__(self, average_outputs: bool = True, reduction: str = "sklearn") -> None:
         self.average_outputs = average_outputs
         self.reduction = reduction
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         return Identity().forward(z)
 
-    def loss(self, y, p, sample_weight=None):
+    def loss(self, y: np.ndarray, p: np.ndarray,
+             sample_weight: np.ndarray | None = None) -> float:
         if self.reduction == "torch":  # MSELoss: mean over all elements, no half
             return np.average((y - p) ** 2, weights=sample_weight, axis=0).mean()
         per_output = 0.5 * np.average((y - p) ** 2, weights=sample_weight, axis=0)
         return per_output.mean() if self.average_outputs else per_output.sum()
 
-    def backward(self, y, p, sample_weight=None):
-        delta = _delta(y, p, sample_weight)
+    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
+        delta = _delta(y, p, sample_weight, out)
         if self.reduction == "torch":
             delta *= 2 / p.shape[1]
         return delta
@@ -130,14 +146,15 @@ class PoissonLoss:
 
     out_activation = "exp"
 
-    def __init__(self, reduction="sklearn"):
+    def __init__(self, reduction: str = "sklearn") -> None:
         self.reduction = reduction
 
-    def forward(self, z):
+    def forward(self, z: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
             return np.exp(z, out=z)
 
-    def loss(self, y, p, sample_weight=None):
+    def loss(self, y: np.ndarray, p: np.ndarray,
+             sample_weight: np.ndarray | None = None) -> float:
         with np.errstate(divide="ignore", invalid="ignore"):  # y / p is 0 / 0 where y = p = 0
             if self.reduction == "torch":  # PoissonNLLLoss: mean of p - y log p
                 per_sample = p - _xlogy(y, p)
@@ -146,14 +163,18 @@ class PoissonLoss:
         per_output = np.average(per_sample, weights=sample_weight, axis=0)
         return per_output.mean() if self.reduction == "torch" else per_output.sum()
 
-    def backward(self, y, p, sample_weight=None):
-        delta = _delta(y, p, sample_weight)
+    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
+        delta = _delta(y, p, sample_weight, out)
         if self.reduction == "torch":
             delta /= p.shape[1]
         return delta
 
 
-def make_loss(out_activation, reduction="sklearn"):
+Loss = SoftmaxCrossEntropy | LogisticLoss | SquaredError | PoissonLoss
+
+
+def make_loss(out_activation: str, reduction: str = "sklearn") -> Loss:
     """The loss that goes with scikit-learn's ``out_activation_`` name."""
     return {
         "softmax": SoftmaxCrossEntropy,

@@ -9,9 +9,13 @@ each method. A fit either completes or leaves the estimator exactly as it was.
 import copy
 import itertools
 import numbers
+import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Self
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -44,9 +48,9 @@ STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 
 @contextmanager
-def _rollback_on_error(est):
+def _rollback_on_error(est: BaseEstimator) -> Iterator[None]:
     """On any exception, put back every fitted (``x_``) and private (``_x``) attribute."""
-    def is_state(name):
+    def is_state(name: str) -> bool:
         return name.endswith("_") or name.startswith("_")
 
     saved = copy.deepcopy({k: v for k, v in vars(est).items() if is_state(k)})  # keeps aliases
@@ -99,7 +103,9 @@ class BaseMLP(BaseEstimator):
 
     # --- fitting -------------------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None, coefs_init=None, intercepts_init=None):
+    def fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+            coefs_init: Sequence[ArrayLike] | None = None,
+            intercepts_init: Sequence[ArrayLike] | None = None) -> Self:
         """Fit the model to X (n_samples, n_features) and y; returns self.
 
         ``coefs_init`` and ``intercepts_init`` (lists shaped like ``coefs_`` and
@@ -240,7 +246,8 @@ class BaseMLP(BaseEstimator):
             return np.nan
         return score_function(y, y_pred, sample_weight=sample_weight)
 
-    def loss_and_gradients(self, X, y, sample_weight=None):
+    def loss_and_gradients(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+                           ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
         """scikit-learn's objective and its gradients at the current ``coefs_``/``intercepts_``.
 
         Returns ``(loss, coef_grads, intercept_grads)``: loss = mean data loss +
@@ -270,12 +277,12 @@ class BaseMLP(BaseEstimator):
 
     # --- model files ---------------------------------------------------------------------
 
-    def save(self, path):
+    def save(self, path: str | os.PathLike) -> None:
         """Write the fitted model to ``path`` as ``.npz`` (no pickle: safe to share)."""
         save_model(self, path)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path: str | os.PathLike) -> Self:
         """A new estimator of this class with the model saved at ``path`` (by scratch or by
         the torch twin); refuses malformed, mismatched or newer-version files."""
         return load_model(cls, path)
@@ -299,13 +306,18 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     _parameter_constraints = dict(MLP_CONSTRAINTS)
 
-    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
-                 alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, negative_slope=0.01, conventions="sklearn"):
+    def __init__(self, hidden_layer_sizes: int | tuple[int, ...] = (100,),
+                 activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int | float = 10,
+                 max_fun: int = 15000, dropout: float = 0.0, negative_slope: float = 0.01,
+                 conventions: str | dict = "sklearn") -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -334,7 +346,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.conventions = conventions
 
     @property
-    def loss(self):
+    def loss(self) -> str:
         """scikit-learn's MLPClassifier stores ``loss='log_loss'``; it is not a parameter."""
         return "log_loss"
 
@@ -399,7 +411,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._binarize(y, self._two_logits())
 
     @available_if(lambda est: est._check_solver())
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None,
+                    classes: ArrayLike | None = None) -> Self:
         """One epoch over (X, y), keeping the optimizer's state; ``classes`` on the first call."""
         self._validate_params()
         with _rollback_on_error(self):
@@ -411,7 +424,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     self._label_binarizer.fit(classes)
             return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted labels, shape (n_samples,) or (n_samples, n_labels) for multilabel."""
         check_is_fitted(self)
         return self._predict(X)
@@ -422,7 +435,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _score(self, X, y, sample_weight=None):
         return self._score_with_function(X, y, sample_weight, accuracy_score)
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: ArrayLike) -> np.ndarray:
         """Class probabilities, shape (n_samples, n_classes), columns ordered as ``classes_``."""
         check_is_fitted(self)
         y_pred = self._forward_pass_fast(X)
@@ -432,7 +445,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             return np.vstack([1 - y_pred, y_pred]).T
         return y_pred
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: ArrayLike) -> np.ndarray:
         """log(predict_proba(X))."""
         y_prob = self.predict_proba(X)
         with np.errstate(divide="ignore"):
@@ -454,13 +467,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _parameter_constraints = dict(REGRESSOR_CONSTRAINTS)
 
-    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
-                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
-                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
-                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
-                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
-                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
-                 dropout=0.0, negative_slope=0.01, conventions="sklearn"):
+    def __init__(self, loss: str = "squared_error",
+                 hidden_layer_sizes: int | tuple[int, ...] = (100,), activation: str = "relu", *,
+                 solver: str = "adam", alpha: float = 0.0001, batch_size: int | str = "auto",
+                 learning_rate: str = "constant", learning_rate_init: float = 0.001,
+                 power_t: float = 0.5, max_iter: int = 200, shuffle: bool = True,
+                 random_state: int | np.random.RandomState | None = None, tol: float = 1e-4,
+                 verbose: bool | int = False, warm_start: bool = False, momentum: float = 0.9,
+                 nesterovs_momentum: bool = True, early_stopping: bool = False,
+                 validation_fraction: float = 0.1, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-8, n_iter_no_change: int | float = 10,
+                 max_fun: int = 15000, dropout: float = 0.0, negative_slope: float = 0.01,
+                 conventions: str | dict = "sklearn") -> None:
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -510,13 +528,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     # offers partial_fit for every solver and runs L-BFGS from the current weights; we keep
     # that public behaviour.
     @available_if(lambda est: est._check_solver)
-    def partial_fit(self, X, y, sample_weight=None):
+    def partial_fit(self, X: ArrayLike, y: ArrayLike,
+                    sample_weight: ArrayLike | None = None) -> Self:
         """One epoch over (X, y), keeping the optimizer's state."""
         self._validate_params()
         with _rollback_on_error(self):
             return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Predicted values, shape (n_samples,) or (n_samples, n_outputs)."""
         check_is_fitted(self)
         return self._predict(X)

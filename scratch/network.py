@@ -1,10 +1,14 @@
 """The multilayer perceptron as a stack of layers, and scikit-learn's objective on top of it."""
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import DTypeLike
 
 from scratch.activations import make_activation
 from scratch.dense import Dense
 from scratch.dropout import Dropout
+from scratch.losses import Loss
 
 
 class Network:
@@ -32,8 +36,9 @@ class Network:
         Draws the dropout masks.
     """
 
-    def __init__(self, layer_units, activation, loss, dtype=np.float64, negative_slope=0.01,
-                 dropout=0.0, rng=None):
+    def __init__(self, layer_units: list[int], activation: str, loss: Loss,
+                 dtype: DTypeLike = np.float64, negative_slope: float = 0.01,
+                 dropout: float = 0.0, rng: np.random.Generator | None = None) -> None:
         self.layer_units = list(layer_units)
         self.loss = loss
         shapes = list(zip(self.layer_units[:-1], self.layer_units[1:]))
@@ -55,20 +60,30 @@ class Network:
         n_hidden = len(shapes) - 1
         self.hidden = [make_activation(activation, negative_slope) for _ in range(n_hidden)]
         self.dropout = [Dropout(dropout, rng) for _ in range(n_hidden)]
+        self._buffers = {}  # per-layer work arrays, reused from batch to batch
+        self._flat_tmp = np.empty_like(self.params)
+
+    def _buffer(self, key, n_rows, width):
+        """A (n_rows, width) work array for ``key``, grown only when a batch is larger."""
+        buffer = self._buffers.get(key)
+        if buffer is None or len(buffer) < n_rows:
+            buffer = self._buffers[key] = np.empty((n_rows, width), dtype=self.params.dtype)
+        return buffer if len(buffer) == n_rows else buffer[:n_rows]
 
     @staticmethod
     def _view(flat, start, shape):
         return flat[start : start + int(np.prod(shape))].reshape(shape)
 
     @classmethod
-    def from_weights(cls, coefs, intercepts, activation, loss, **kwargs):
+    def from_weights(cls, coefs: list[np.ndarray], intercepts: list[np.ndarray], activation: str,
+                     loss: Loss, **kwargs: Any) -> "Network":
         """A network holding a copy of the given weights (scikit-learn's layout)."""
         layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         net = cls(layer_units, activation, loss, coefs[0].dtype, **kwargs)
         net.set_weights(coefs, intercepts)
         return net
 
-    def set_weights(self, coefs, intercepts):
+    def set_weights(self, coefs: list[np.ndarray], intercepts: list[np.ndarray]) -> None:
         """Copy coefs (n_in, n_out) and intercepts (n_out,) into the flat buffer."""
         for mine, theirs in zip(self.coefs + self.intercepts, list(coefs) + list(intercepts)):
             if mine.shape != np.shape(theirs):
@@ -78,43 +93,45 @@ class Network:
                 )
             mine[...] = theirs
 
-    def flat_params(self):
+    def flat_params(self) -> np.ndarray:
         """A copy of the flat parameter vector (scikit-learn's L-BFGS packing)."""
         return self.params.copy()
 
-    def set_flat_params(self, flat):
+    def set_flat_params(self, flat: np.ndarray) -> None:
         self.params[...] = flat
 
-    def flat_grads(self):
+    def flat_grads(self) -> np.ndarray:
         """A copy of the flat gradient vector, packed like ``flat_params``."""
         return self.grads.copy()
 
-    def forward(self, X, training=False):
+    def forward(self, X: np.ndarray, training: bool = False) -> np.ndarray:
         """Return the outputs p, shape (n_samples, n_outputs), for X (n_samples, n_features).
 
         ``training`` switches dropout on.
         """
-        h = X
+        h, n = X, X.shape[0]
         for i, layer in enumerate(self.layers):
-            z = layer.forward(h)
+            z = layer.forward(h, out=self._buffer(("z", i), n, self.layer_units[i + 1]))
             if i < len(self.hidden):
                 h = self.dropout[i].forward(self.hidden[i].forward(z), training)
             else:
                 h = self.loss.forward(z)
         return h
 
-    def backward(self, delta):
+    def backward(self, delta: np.ndarray) -> None:
         """Fill ``grads`` with the gradient of the summed loss, given delta = dL/dz (output).
 
         Each layer turns its upstream gradient into a downstream one: Dense hands back
         delta W^T, dropout masks it, the activation multiplies it by its local derivative.
         """
+        n = delta.shape[0]
         for i in reversed(range(len(self.layers))):
-            delta = self.layers[i].backward(delta, need_grad_in=i > 0)
+            out = self._buffer(("grad", i), n, self.layer_units[i]) if i > 0 else None
+            delta = self.layers[i].backward(delta, need_grad_in=i > 0, out=out)
             if i > 0:
                 delta = self.hidden[i - 1].backward(self.dropout[i - 1].backward(delta))
 
-    def l2_penalty(self, include_intercepts=False):
+    def l2_penalty(self, include_intercepts: bool = False) -> float:
         """sum over layers of ||W||^2 (and ||b||^2 if asked)."""
         total = 0
         for W in self.coefs + (self.intercepts if include_intercepts else []):
@@ -122,12 +139,14 @@ class Network:
             total += np.dot(w, w)
         return total
 
-    def loss_value(self, X, y, sample_weight=None):
+    def loss_value(self, X: np.ndarray, y: np.ndarray,
+                   sample_weight: np.ndarray | None = None) -> float:
         """The data loss alone (no penalty, no dropout), e.g. on held-out data."""
         return self.loss.loss(y, self.forward(X), sample_weight)
 
-    def loss_and_gradients(self, X, y, alpha=0.0, sample_weight=None, training=False,
-                           l2="sklearn", batch_size=None):
+    def loss_and_gradients(self, X: np.ndarray, y: np.ndarray, alpha: float = 0.0,
+                           sample_weight: np.ndarray | None = None, training: bool = False,
+                           l2: str = "sklearn", batch_size: int | None = None) -> float:
         """scikit-learn's objective for one batch, and its gradient left in ``grads``.
 
         loss = data loss (mean over samples) + alpha / (2 n) * sum ||W||^2, where n is the
@@ -139,10 +158,14 @@ class Network:
         p = self.forward(X, training)
         n = X.shape[0] if sample_weight is None else sample_weight.sum()
         loss = self.loss.loss(y, p, sample_weight)
-        self.backward(self.loss.backward(y, p, sample_weight))
+        delta = self._buffer("delta", p.shape[0], p.shape[1])
+        self.backward(self.loss.backward(y, p, sample_weight, out=delta))
         if l2 == "sklearn":  # scikit-learn's own order of operations, to the last bit
-            loss += (0.5 * alpha) * self.l2_penalty() / n
-            self.grads[: self.n_coef] += alpha * self.params[: self.n_coef]
+            if alpha:  # (with alpha = 0 both terms add exact zeros: skipped)
+                loss += (0.5 * alpha) * self.l2_penalty() / n
+                penalty = np.multiply(self.params[: self.n_coef], alpha,
+                                      out=self._flat_tmp[: self.n_coef])
+                self.grads[: self.n_coef] += penalty
             self.grads /= n
             return loss
         self.grads /= n

@@ -15,10 +15,11 @@ class Perceptron:
     forever when they are not.
     """
 
-    def __init__(self, learning_rate=0.1, n_epochs=50, random_state=0):
+    def __init__(self, learning_rate: float = 0.1, n_epochs: int = 50,
+                 random_state: int = 0) -> None:
         self.learning_rate, self.n_epochs, self.random_state = learning_rate, n_epochs, random_state
 
-    def fit(self, X, y):
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "Perceptron":
         """X (n_samples, n_features), y in {0, 1}; returns self."""
         rng = np.random.default_rng(self.random_state)
         self.w_ = rng.normal(scale=0.01, size=X.shape[1])
@@ -30,10 +31,10 @@ class Perceptron:
                 self.b_ += self.learning_rate * error
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
         return X @ self.w_ + self.b_
 
-    def predict(self, X):
+    def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.decision_function(X) > 0).astype(int)
 
 
@@ -45,10 +46,11 @@ class Adaline:
     the delta rule, the step from the perceptron towards backpropagation.
     """
 
-    def __init__(self, learning_rate=0.05, n_epochs=200, random_state=0):
+    def __init__(self, learning_rate: float = 0.05, n_epochs: int = 200,
+                 random_state: int = 0) -> None:
         self.learning_rate, self.n_epochs, self.random_state = learning_rate, n_epochs, random_state
 
-    def fit(self, X, y):
+    def fit(self, X: np.ndarray, y: np.ndarray) -> "Adaline":
         """X (n_samples, n_features), y in {0, 1}; returns self."""
         rng = np.random.default_rng(self.random_state)
         t = 2.0 * y - 1.0
@@ -62,8 +64,8 @@ class Adaline:
             self.loss_curve_.append(0.5 * np.mean(error**2))
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
         return X @ self.w_ + self.b_
 
-    def predict(self, X):
+    def predict(self, X: np.ndarray) -> np.ndarray:
         return (self.decision_function(X) > 0).astype(int)

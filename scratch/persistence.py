@@ -14,7 +14,7 @@ import os
 import zipfile
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.preprocessing import LabelBinarizer
 
 FORMAT = "mlp-twins-model"
@@ -38,7 +38,7 @@ def _jsonable(value):
     return None
 
 
-def save_model(estimator, path):
+def save_model(estimator: BaseEstimator, path: str | os.PathLike) -> None:
     """Write a fitted estimator's model to ``path`` (a ``.npz`` file)."""
     from sklearn.utils.validation import check_is_fitted
 
@@ -73,7 +73,7 @@ def _fail(path, why):
     raise ValueError(f"{os.fspath(path)!r} is not a usable model file: {why}.")
 
 
-def read_model(path):
+def read_model(path: str | os.PathLike) -> tuple[dict, dict]:
     """(header dict, arrays dict) from a model file, checked; ValueError if malformed."""
     try:
         with np.load(path, allow_pickle=False) as npz:
@@ -122,7 +122,7 @@ def read_model(path):
     return header, arrays
 
 
-def load_model(cls, path):
+def load_model(cls: type, path: str | os.PathLike) -> BaseEstimator:
     """A new ``cls`` estimator holding the model saved at ``path``."""
     header, arrays = read_model(path)
     estimator = cls()

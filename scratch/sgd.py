@@ -21,39 +21,46 @@ class SGD:
     operations.
     """
 
-    def __init__(self, params, learning_rate_init=0.1, lr_schedule="constant", momentum=0.9,
-                 nesterov=True, power_t=0.5, convention="sklearn"):
+    def __init__(self, params: np.ndarray, learning_rate_init: float = 0.1,
+                 lr_schedule: str = "constant", momentum: float = 0.9, nesterov: bool = True,
+                 power_t: float = 0.5, convention: str = "sklearn") -> None:
         self.schedule = SCHEDULES[lr_schedule](learning_rate_init, power_t)
         self.momentum = momentum
         self.nesterov = nesterov
         self.convention = convention
         self.velocity = np.zeros_like(params)  # v (sklearn) or buf (torch)
-        self._tmp = np.empty_like(params)
+        self._tmp, self._step = np.empty_like(params), np.empty_like(params)
 
     @property
-    def learning_rate(self):
+    def learning_rate(self) -> float:
         return self.schedule.learning_rate
 
-    def step(self, params, grads):
-        """One update of ``params`` in place from ``grads``."""
+    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
+        """One update of ``params`` in place from ``grads`` (no allocation)."""
+        step = self._step
         if self.convention == "torch":
             self.velocity *= self.momentum
             self.velocity += grads
-            direction = grads + self.momentum * self.velocity if self.nesterov else self.velocity
+            direction = self.velocity
+            if self.nesterov:
+                direction = np.multiply(self.velocity, self.momentum, out=step)
+                direction += grads
             params -= np.multiply(direction, self.learning_rate, out=self._tmp)
             return
         lr_g = np.multiply(grads, self.learning_rate, out=self._tmp)
         self.velocity *= self.momentum
         self.velocity -= lr_g
         if self.nesterov:
-            params += self.momentum * self.velocity - lr_g
+            np.multiply(self.velocity, self.momentum, out=step)
+            step -= lr_g
+            params += step
         else:
             params += self.velocity
 
-    def iteration_ends(self, samples_seen):
+    def iteration_ends(self, samples_seen: int) -> None:
         self.schedule.epoch_end(samples_seen)
 
-    def trigger_stopping(self, msg, verbose):
+    def trigger_stopping(self, msg: str, verbose: bool | int) -> bool:
         stop, suffix = self.schedule.plateau()
         if verbose:
             print(msg + suffix)

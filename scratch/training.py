@@ -11,8 +11,10 @@ estimator supplies the framework-specific pieces: ``est._new_optimizer(net)`` an
 """
 
 import warnings
+from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -23,7 +25,7 @@ from scratch.lbfgs import minimize_lbfgs
 from scratch.sgd import SGD
 
 
-def make_optimizer(est, params, conventions):
+def make_optimizer(est: Any, params: np.ndarray, conventions: dict) -> SGD | Adam:
     """The optimizer ``est.solver`` names, with fresh state, over the flat ``params``."""
     if est.solver == "sgd":
         return SGD(params, est.learning_rate_init, est.learning_rate, est.momentum,
@@ -33,7 +35,9 @@ def make_optimizer(est, params, conventions):
                 convention=conventions["adam_epsilon"], weight_decay=decay)
 
 
-def split_validation(est, X, y, sample_weight, random_state):
+def split_validation(est: Any, X: np.ndarray, y: np.ndarray,
+                     sample_weight: np.ndarray | None,
+                     random_state: np.random.RandomState) -> tuple[tuple, tuple]:
     """Hold out ``validation_fraction`` of the data, as scikit-learn does.
 
     Returns (X_train, y_train, sw_train), (X_val, y_val, sw_val). Stratified only for a
@@ -55,7 +59,7 @@ def split_validation(est, X, y, sample_weight, random_state):
     return train, val
 
 
-def _check_finite(loss, epoch, what="training loss"):
+def _check_finite(loss: float, epoch: int, what: str = "training loss") -> None:
     if not np.isfinite(loss):
         raise ValueError(
             f"The {what} became {loss} in epoch {epoch}: the fit diverged. The "
@@ -64,7 +68,22 @@ def _check_finite(loss, epoch, what="training loss"):
         )
 
 
-def fit_stochastic(est, net, X, y, sample_weight, incremental):
+class _RowTaker:
+    """X's rows for a batch, copied into one buffer reused for every batch (dense X), or
+    indexed as usual (sparse X). Slices of an unshuffled epoch are views, no copy at all."""
+
+    def __init__(self, X: np.ndarray, batch_size: int) -> None:
+        self.X = X
+        self.buffer = None if sp.issparse(X) else np.empty((batch_size, X.shape[1]), X.dtype)
+
+    def take(self, idx: np.ndarray | slice) -> np.ndarray:
+        if self.buffer is None or isinstance(idx, slice):
+            return self.X[idx]
+        return np.take(self.X, idx, axis=0, out=self.buffer[: len(idx)], mode="clip")
+
+
+def fit_stochastic(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
+                   sample_weight: np.ndarray | None, incremental: bool) -> None:
     """scikit-learn's ``_fit_stochastic``: epochs of shuffled mini-batch updates.
 
     Each epoch: permute the sample order (if ``shuffle``), then for each batch take the
@@ -91,6 +110,7 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
     n_samples = X.shape[0]
     sample_idx = np.arange(n_samples, dtype=int)
     batch_size = resolve_batch_size(est.batch_size, n_samples)
+    rows = _RowTaker(X, batch_size)
 
     try:
         est.n_iter_ = 0
@@ -98,15 +118,15 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
             if est.shuffle:
                 sample_idx = est._permute(sample_idx)
             accumulated_loss = 0.0
-            for batch in gen_batches(n_samples, batch_size):
-                idx = sample_idx[batch] if est.shuffle else batch
-                sw = None if sample_weight is None else sample_weight[idx]
-                with np.errstate(over="ignore", invalid="ignore"):  # reported just below
-                    loss = net.loss_and_gradients(X[idx], y[idx], est.alpha, sw, training=True,
-                                                  l2=l2, batch_size=batch_size)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+                for batch in gen_batches(n_samples, batch_size):
+                    idx = sample_idx[batch] if est.shuffle else batch
+                    sw = None if sample_weight is None else sample_weight[idx]
+                    loss = net.loss_and_gradients(rows.take(idx), y[idx], est.alpha, sw,
+                                                  training=True, l2=l2, batch_size=batch_size)
                     _check_finite(loss, est.n_iter_ + 1)
                     optimizer.step(net.params, net.grads)
-                accumulated_loss += loss * (batch.stop - batch.start)
+                    accumulated_loss += loss * (batch.stop - batch.start)
 
             est.n_iter_ += 1
             est.loss_ = accumulated_loss / n_samples
@@ -149,7 +169,7 @@ def fit_stochastic(est, net, X, y, sample_weight, incremental):
         est.coefs_, est.intercepts_ = est._best_coefs, est._best_intercepts
 
 
-def update_no_improvement_count(est, validation):
+def update_no_improvement_count(est: Any, validation: tuple | None) -> None:
     """Count epochs without improvement by ``tol``: of the validation score if held out,
     else of the training loss; remember the best weights (validation) or loss (training)."""
     if validation is not None:
@@ -174,14 +194,15 @@ def update_no_improvement_count(est, validation):
             est.best_loss_ = est.loss_curve_[-1]
 
 
-def fit_lbfgs(est, net, X, y, sample_weight):
+def fit_lbfgs(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
+              sample_weight: np.ndarray | None) -> None:
     """scikit-learn's ``_fit_lbfgs``: full-batch L-BFGS on the flat parameter vector."""
 
     l2 = est._conventions["l2"]
     if l2 in ("fixed_batch", "decoupled"):
         raise ValueError(f"solver='lbfgs' is full-batch: l2={l2!r} has no meaning there.")
 
-    def loss_and_grad(params):
+    def loss_and_grad(params: np.ndarray) -> tuple[float, np.ndarray]:
         net.set_flat_params(params)
         with np.errstate(over="ignore", invalid="ignore"):  # a non-finite end is reported
             loss = net.loss_and_gradients(X, y, est.alpha, sample_weight, l2=l2)

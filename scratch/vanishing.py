@@ -13,7 +13,8 @@ from scratch.losses import SoftmaxCrossEntropy
 from scratch.network import Network
 
 
-def layer_gradient_norms(X, Y, depth, activation, width=32, random_state=0):
+def layer_gradient_norms(X: np.ndarray, Y: np.ndarray, depth: int, activation: str,
+                         width: int = 32, random_state: int = 0) -> np.ndarray:
     """||dL/dW_i|| (Frobenius) for each of the ``depth`` + 1 weight matrices, first to last,
     at scikit-learn's initialisation, for softmax cross-entropy on (X, Y one-hot)."""
     units = [X.shape[1]] + [width] * depth + [Y.shape[1]]
@@ -23,7 +24,8 @@ def layer_gradient_norms(X, Y, depth, activation, width=32, random_state=0):
     return np.array([np.linalg.norm(layer.grad_W) for layer in net.layers])
 
 
-def first_to_last_ratio(X, Y, depth, activation, width=32, random_state=0):
+def first_to_last_ratio(X: np.ndarray, Y: np.ndarray, depth: int, activation: str,
+                        width: int = 32, random_state: int = 0) -> float:
     """||dL/dW_first|| / ||dL/dW_last||: how much of the gradient reaches the first layer."""
     norms = layer_gradient_norms(X, Y, depth, activation, width, random_state)
     return norms[0] / norms[-1]

@@ -11,13 +11,14 @@ Backward: every node receives an *upstream* gradient ds/d(node output), multipli
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def sigmoid(z):
+def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def worked_example(W, x, u):
+def worked_example(W: ArrayLike, x: ArrayLike, u: ArrayLike) -> dict:
     """Forward and backward through the example; returns a dict of every value and gradient.
 
     Keys: z, h, s (forward values); ds_ds (= 1), ds_du, ds_dh, local_sigmoid (= h (1 - h)),
@@ -38,7 +39,7 @@ def worked_example(W, x, u):
                 local_sigmoid=local_sigmoid, delta=delta, ds_dW=ds_dW, ds_dx=ds_dx)
 
 
-def node_table(result):
+def node_table(result: dict) -> list[tuple]:
     """Rows (node, local gradient, upstream gradient, downstream gradient) for printing."""
     return [
         ("s = u^T h  (to h)", "u", result["ds_ds"], result["ds_dh"]),
