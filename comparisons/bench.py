@@ -121,10 +121,11 @@ def run(n_samples: int = 60000, epochs: int = 3, repeats: int = 5, quick: bool =
         progress: Callable[[str], None] = print) -> dict:
     X64, y = make_classification(n_samples=n_samples, n_features=784, n_informative=100,
                                  n_classes=10, random_state=0)
-    data = {"float64": X64, "float32": X64.astype(np.float32)}
+    configs = configurations(quick)
+    data = {dt: X64.astype(dt) for dt in sorted({c[3] for c in configs})}
     peaks = {dt: gemm_peak(dt) for dt in data}
     results = []
-    for hidden, batch, solver, dtype in configurations(quick):
+    for hidden, batch, solver, dtype in configs:
         X = data[dtype]
         peak = gemm_peak(dtype)  # measured next to each configuration: the machine drifts
         params = dict(hidden_layer_sizes=hidden, batch_size=batch, solver=solver,

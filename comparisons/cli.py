@@ -4,6 +4,7 @@ results.json, report.md and report.html."""
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import sys
@@ -112,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     progress.update(1)
     progress.close()
 
+    bench_path = os.path.join(args.out, "bench.json")
+    if os.path.exists(bench_path):  # written by python -m comparisons.bench --out DIR
+        with open(bench_path) as f:
+            results["benchmark"] = json.load(f)
     figs = make_figures(results, kept, single_layer_models, definitions)
     report.write(results, figs, args.out)
     ok, text = report.verdict(results)
@@ -129,6 +134,8 @@ def make_figures(results: dict, kept: dict, single_layer_models: dict,
             "loss_curves": figures.loss_curves(datasets),
             "vanishing": figures.vanishing(results["lecture"]["vanishing_gradients"]),
             "dropout": figures.dropout(results["lecture"]["dropout"])}
+    if "benchmark" in results:
+        figs["benchmark"] = figures.benchmark(results["benchmark"])
     if "xor" in kept:
         figs["xor"] = figures.xor_boundaries(kept["xor"], single_layer_models)
     for name in kept:

@@ -215,3 +215,27 @@ def dropout(result: dict) -> str:
     ax.set_ylim(low - 0.03, 1.005)
     ax.set_title("Over-fitting digits: train and test accuracy per seed", fontsize=9)
     return png(fig)
+
+
+def benchmark(bench: dict) -> str:
+    """Seconds per epoch per framework and configuration, and the share of the GEMM peak."""
+    rows = bench["configurations"]
+    frameworks = list(rows[0]["frameworks"])
+    labels = [f"{'-'.join(map(str, [784, *r['hidden'], 10]))}\n{r['solver']} b{r['batch_size']}"
+              f"\n{r['dtype']}" for r in rows]
+    fig, axes = plt.subplots(2, 1, figsize=(max(8, 0.9 * len(rows)), 7), sharex=True)
+    x = np.arange(len(rows))
+    width = 0.8 / len(frameworks)
+    for k, f in enumerate(frameworks):
+        seconds = [r["frameworks"][f]["median"] for r in rows]
+        share = [100 * r["frameworks"][f]["share_of_peak"] for r in rows]
+        offset = (k - (len(frameworks) - 1) / 2) * width
+        axes[0].bar(x + offset, seconds, width, color=COLORS[f], label=SHORT[f].replace("\n", " "))
+        axes[1].bar(x + offset, share, width, color=COLORS[f])
+    axes[0].set_ylabel("median seconds per epoch")
+    axes[0].set_yscale("log")
+    axes[0].legend(fontsize=8)
+    axes[1].set_ylabel("% of measured GEMM peak")
+    axes[1].set_xticks(x, labels, fontsize=7)
+    axes[0].set_title(f"{bench['n_samples']} samples x 784 features, 10 classes")
+    return png(fig)

@@ -154,7 +154,9 @@ SCHEMA = {
             },
         },
         "benchmark": {"type": "object",
-                      "description": "Optional: python -m comparisons.bench results."},
+                      "description": "Present when the output folder holds bench.json from "
+                                     "python -m comparisons.bench: its results, as written.",
+                      "required": ["gemm_peak_flops", "configurations", "table"]},
     },
 }
 
