@@ -49,7 +49,25 @@ def _delta(y, p, sample_weight, out=None):
     return delta
 
 
-class SoftmaxCrossEntropy:
+class _OutputLoss:
+    """What the four pairs share: the gradient p - y, and its scale under torch's reduction
+    (``torch_factor / K``: torch averages over the K output columns too)."""
+
+    torch_factor = 1.0
+
+    def __init__(self, reduction: str = "sklearn") -> None:
+        self.reduction = reduction
+
+    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
+                 out: np.ndarray | None = None) -> np.ndarray:
+        """d(sum of the per-sample losses)/dz, shape (n_samples, n_outputs)."""
+        delta = _delta(y, p, sample_weight, out)
+        if self.reduction == "torch" and self.torch_factor is not None:
+            delta *= self.torch_factor / p.shape[1]
+        return delta
+
+
+class SoftmaxCrossEntropy(_OutputLoss):
     """p = softmax(z) row-wise; loss = -mean_i sum_k y_ik log p_ik (multiclass).
 
     torch's ``CrossEntropyLoss`` is the same mean over samples, so ``reduction`` changes
@@ -57,9 +75,7 @@ class SoftmaxCrossEntropy:
     """
 
     out_activation = "softmax"
-
-    def __init__(self, reduction: str = "sklearn") -> None:
-        self.reduction = reduction
+    torch_factor = None
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         z -= z.max(axis=1, keepdims=True)  # exp(z - max): the same p, and no overflow
@@ -73,12 +89,8 @@ class SoftmaxCrossEntropy:
         log_p *= y
         return -_mean_over_samples(log_p, sample_weight).sum()
 
-    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
-                 out: np.ndarray | None = None) -> np.ndarray:
-        return _delta(y, p, sample_weight, out)
 
-
-class LogisticLoss:
+class LogisticLoss(_OutputLoss):
     """p = sigmoid(z) per column; loss = -mean_i sum_k [y log p + (1 - y) log(1 - p)].
 
     One logistic unit for binary targets, one per label for multilabel targets. The sum over
@@ -86,9 +98,6 @@ class LogisticLoss:
     """
 
     out_activation = "logistic"
-
-    def __init__(self, reduction: str = "sklearn") -> None:
-        self.reduction = reduction
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         return Logistic().forward(z)
@@ -100,15 +109,8 @@ class LogisticLoss:
         per_output = -_mean_over_samples(per_sample, sample_weight)
         return per_output.mean() if self.reduction == "torch" else per_output.sum()
 
-    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
-                 out: np.ndarray | None = None) -> np.ndarray:
-        delta = _delta(y, p, sample_weight, out)
-        if self.reduction == "torch":
-            delta /= p.shape[1]
-        return delta
 
-
-class SquaredError:
+class SquaredError(_OutputLoss):
     """p = z; loss = 0.5 * mean_i of (y - p)**2, then reduced over the outputs.
 
     ``average_outputs=True`` is scikit-learn's reported value: the mean over the K outputs.
@@ -118,10 +120,11 @@ class SquaredError:
     """
 
     out_activation = "identity"
+    torch_factor = 2.0  # MSELoss has no 1/2
 
     def __init__(self, average_outputs: bool = True, reduction: str = "sklearn") -> None:
+        super().__init__(reduction)
         self.average_outputs = average_outputs
-        self.reduction = reduction
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         return Identity().forward(z)
@@ -133,21 +136,11 @@ class SquaredError:
         per_output = 0.5 * np.average((y - p) ** 2, weights=sample_weight, axis=0)
         return per_output.mean() if self.average_outputs else per_output.sum()
 
-    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
-                 out: np.ndarray | None = None) -> np.ndarray:
-        delta = _delta(y, p, sample_weight, out)
-        if self.reduction == "torch":
-            delta *= 2 / p.shape[1]
-        return delta
 
-
-class PoissonLoss:
+class PoissonLoss(_OutputLoss):
     """p = exp(z); loss = mean_i sum_k [y log(y / p) - y + p], half the Poisson deviance."""
 
     out_activation = "exp"
-
-    def __init__(self, reduction: str = "sklearn") -> None:
-        self.reduction = reduction
 
     def forward(self, z: np.ndarray) -> np.ndarray:
         with np.errstate(over="ignore"):
@@ -162,13 +155,6 @@ class PoissonLoss:
                 per_sample = _xlogy(y, y / p) - y + p
         per_output = np.average(per_sample, weights=sample_weight, axis=0)
         return per_output.mean() if self.reduction == "torch" else per_output.sum()
-
-    def backward(self, y: np.ndarray, p: np.ndarray, sample_weight: np.ndarray | None = None,
-                 out: np.ndarray | None = None) -> np.ndarray:
-        delta = _delta(y, p, sample_weight, out)
-        if self.reduction == "torch":
-            delta /= p.shape[1]
-        return delta
 
 
 Loss = SoftmaxCrossEntropy | LogisticLoss | SquaredError | PoissonLoss
