@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
@@ -161,7 +161,7 @@ def test_extreme_hidden_preactivations_stay_finite_without_warnings():
         assert np.isfinite(loss) and all(np.isfinite(g).all() for g in grads_W + grads_b)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(n=st.integers(1, 12), n_features=st.integers(1, 6),
        hidden=st.lists(st.integers(1, 6), min_size=0, max_size=3),
        n_outputs=st.integers(1, 4),
@@ -184,6 +184,14 @@ def test_property_backprop_equals_torch_autograd(n, n_features, hidden, n_output
     X = rng.normal(size=(n, n_features))
     units = [n_features, *hidden, n_outputs]
     coefs, intercepts = glorot_uniform(units, activation, np.random.RandomState(seed), dtype)
+    if activation in ("relu", "leaky_relu"):
+        # at a kink the derivative jumps: a pre-activation within float32 round-off of 0 may
+        # fall on either side in two precisions, so such draws say nothing about backprop
+        h = X
+        for W, b in zip(coefs[:-1], intercepts[:-1]):
+            z = h @ W.astype(np.float64) + b
+            assume(np.all(np.abs(z) > 1e-3))
+            h = np.maximum(z, 0) if activation == "relu" else np.maximum(z, 0.05 * z)
     kw = dict(activation=activation, out_activation=out_activation, alpha=alpha,
               negative_slope=0.05)
     theirs = torch_gradients([c.astype(np.float64) for c in coefs],
