@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from comparisons import experiments, figures, lecture, report
 from comparisons.conventions import ROWS
-from comparisons.data import load_mnist
+from comparisons.data import digits_images, load_mnist
 
 
 def machine() -> dict:
@@ -153,8 +153,5 @@ def make_figures(results: dict, kept: dict, single_layer_models: dict,
 
 
 def lecture_images(name: str, shape: tuple[int, int], run: dict) -> np.ndarray:
-    if name == "digits":
-        from comparisons.data import digits_images
-
-        return digits_images(0)
-    return run["X_test"].reshape(-1, *shape)
+    """The seed-0 test images: raw digits (before scaling), or the MNIST pixels."""
+    return digits_images(0) if name == "digits" else run["X_test"].reshape(-1, *shape)

@@ -162,3 +162,18 @@ def test_verbose_output_is_sklearns(capsys):
         outputs.append(capsys.readouterr().out)
     assert outputs[0] == outputs[1]
     assert "Validation score" in outputs[0] and "Iteration 1, loss" in outputs[0]
+
+
+@pytest.mark.parametrize("params", [dict(solver="adam"), dict(solver="sgd", momentum=0.9),
+                                    dict(solver="sgd", learning_rate="adaptive", tol=0.05,
+                                         n_iter_no_change=1, learning_rate_init=0.1),
+                                    dict(solver="lbfgs", max_iter=30)], ids=str)
+def test_scratch_is_bit_identical_to_sklearn_in_float64(params):
+    """Not only within 1e-9: scratch keeps scikit-learn's order of operations, so in float64
+    its weights and loss curve are the same numbers to the last bit."""
+    X, y = digits(300)
+    ours, theirs = fit_twins("classifier", X, y, atol=0.0, hidden_layer_sizes=(12,),
+                             random_state=0, **{"max_iter": 20, **params})
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert getattr(ours, "loss_curve_", None) == getattr(theirs, "loss_curve_", None)
