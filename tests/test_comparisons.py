@@ -155,3 +155,25 @@ def test_dropout_narrows_the_train_test_gap_on_average():
     result = dropout_gap(seeds=3)
     assert result["with"]["gap"] < result["without"]["gap"]
     assert np.mean(result["with"]["test"]) > np.mean(result["without"]["test"])
+
+
+def test_mnist_path_runs_end_to_end_on_small_synthetic_idx_files(tmp_path, rng):
+    """The MNIST code path (IDX reading, 28 x 28 figures, sampled finite differences) on 300
+    synthetic images: nothing downloads, the report is written and its numbers agree."""
+    data_dir, out = tmp_path / "mnist", tmp_path / "report"
+    data_dir.mkdir()
+    labels = rng.integers(0, 10, size=300)
+    images = (rng.random((300, 28, 28)) * 60 + labels[:, None, None] * 19).astype(np.uint8)
+    for key, name in MNIST_FILES.items():
+        part = slice(0, 200) if key.startswith("train") else slice(200, 300)
+        write_idx(data_dir / (name + ".gz"), (images if "images" in key else labels)[part], True)
+    assert main(["--dataset", "mnist", "--data-dir", str(data_dir), "--quick", "--seeds", "1",
+                 "--quiet", "--out", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    schema.validate(results)
+    mnist = results["datasets"]["mnist"]
+    assert (mnist["n_train"], mnist["n_test"], mnist["n_features"]) == (200, 100, 784)
+    assert mnist["gradient_check"]["scratch_vs_torch"] <= 1e-10
+    assert mnist["gradient_check"]["scratch_vs_finite_differences"] <= 1e-6
+    assert mnist["trajectory"]["torch_vs_sklearn"] <= 1e-9
+    assert "mnist misclassified" in (out / "report.html").read_text()
