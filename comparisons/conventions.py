@@ -17,6 +17,7 @@ import sklearn.neural_network as sk
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
+import scratch
 from comparisons.data import small_task
 from reference.exchange import one_logit
 from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
@@ -101,14 +102,24 @@ def max_weight_difference(a: BaseEstimator, b: BaseEstimator) -> float:
     return max(float(np.abs(x - y).max()) for x, y in pairs)
 
 
-def fit_three(row: Row, epochs: int = EPOCHS) -> list[BaseEstimator]:
-    """(scikit-learn's, the torch twin with every conversion, the twin without this one)."""
+def row_models(row: Row, epochs: int = EPOCHS, with_scratch: bool = False
+               ) -> tuple[np.ndarray, np.ndarray, list[BaseEstimator]]:
+    """The row's data and unfitted models: scikit-learn's, the torch twin with every
+    conversion, the twin without this one (and scratch, if asked)."""
     X, y = small_task(row.task)
     params = {**BASE, **row.params, "max_iter": epochs}
     classifier = row.task != "regression"
     reference = (sk.MLPClassifier if classifier else sk.MLPRegressor)(**params)
     twin = TorchMLPClassifier if classifier else TorchMLPRegressor
     models = [reference, twin(**params), twin(**params, conventions=row.switch)]
+    if with_scratch:
+        models.append((scratch.MLPClassifier if classifier else scratch.MLPRegressor)(**params))
+    return X, y, models
+
+
+def fit_three(row: Row, epochs: int = EPOCHS) -> list[BaseEstimator]:
+    """(scikit-learn's, the torch twin with every conversion, the twin without this one)."""
+    X, y, models = row_models(row, epochs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for model in models:

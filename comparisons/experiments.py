@@ -20,7 +20,7 @@ from sklearn.preprocessing import LabelBinarizer
 
 import scratch
 from comparisons import data
-from comparisons.conventions import BASE, ROWS, Row, comparable_weights
+from comparisons.conventions import ROWS, Row, comparable_weights, row_models
 from reference.gradients import (
     per_layer_differences,
     relative_difference,
@@ -293,11 +293,7 @@ def convention_trajectories(epochs: int, progress: Any = None) -> dict:
 def fit_three_recorded(row: Row, epochs: int) -> list[list]:
     """The per-epoch weights of scikit-learn, the converted twin, the twin without this
     conversion, and scratch, on the row's problem."""
-    X, y = data.small_task(row.task)
-    params = BASE | row.params | {"max_iter": epochs}
-    models = [sk.MLPClassifier(**params), TorchMLPClassifier(**params),
-              TorchMLPClassifier(**params, conventions=row.switch),
-              scratch.MLPClassifier(**params)]
+    X, y, models = row_models(row, epochs, with_scratch=True)
     with record_epochs(*models) as records, quiet():
         for model in models:
             model.fit(X, y)

@@ -21,7 +21,6 @@ from reference.exchange import weights_from_torch
 from reference.torch_mlp import TorchMLP
 from reference.torch_network import TorchNetwork
 from reference.torch_optimizers import TorchAdam, TorchSGD, make_torch_optimizer
-from scratch.conventions import resolve_conventions
 from scratch.initialization import glorot_uniform
 
 _SEED_RANGE = np.iinfo(np.int32).max
@@ -39,9 +38,9 @@ class _TorchMixin:
     def _network(self, rng: np.random.Generator | None = None) -> TorchNetwork:
         if rng is not None:  # dropout masks come from torch's generator: seed it from ours
             torch.manual_seed(int(rng.integers(_SEED_RANGE)))
-        conventions = getattr(self, "_conventions", None) or resolve_conventions(self.conventions)
         return TorchNetwork(self.coefs_, self.intercepts_, self.activation,
-                            self.out_activation_, conventions, device=self._device(),
+                            self.out_activation_, self._fitted_conventions(),
+                            device=self._device(),
                             negative_slope=self.negative_slope, dropout=self.dropout,
                             decay_in_optimizer=self.solver != "lbfgs")
 

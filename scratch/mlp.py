@@ -78,11 +78,14 @@ class BaseMLP(BaseEstimator):
 
     # --- the framework-specific pieces (the torch twin overrides these) -------------------
 
+    def _fitted_conventions(self):
+        """The switches of the last fit, or (for weights set without a fit) the parameter's."""
+        return getattr(self, "_conventions", None) or resolve_conventions(self.conventions)
+
     def _network(self, rng=None):
         """A scratch ``Network`` holding a copy of the fitted weights; ``rng`` draws dropout
         masks."""
-        conventions = getattr(self, "_conventions", None) or resolve_conventions(self.conventions)
-        loss = make_loss(self.out_activation_, reduction=conventions["loss"])
+        loss = make_loss(self.out_activation_, reduction=self._fitted_conventions()["loss"])
         return Network.from_weights(self.coefs_, self.intercepts_, self.activation, loss,
                                     negative_slope=self.negative_slope, dropout=self.dropout,
                                     rng=rng)
