@@ -4,7 +4,9 @@ They share scratch's estimator shell and epoch loop (validation, labels, batchin
 ``warm_start``, ``partial_fit``) and replace everything a framework does: the model is a
 ``TorchMLP``, gradients come from autograd, updates from ``torch.optim``, and, under
 ``conventions="torch"``, the initial weights from ``nn.Linear``'s own init and the epoch order
-from a seeded ``torch.Generator``.
+from a seeded ``torch.Generator``. Every random draw comes from generators a fit makes for
+itself (seeded from ``random_state``), never from torch's global generator: fits in threads
+give the same weights as serial ones, and the caller's torch RNG is left alone.
 
 ``conventions="sklearn"`` (the default) converts every difference, so that the twin follows
 ``sklearn.neural_network.MLPClassifier`` step by step; ``"torch"`` is what a PyTorch user
@@ -35,24 +37,28 @@ class _TorchMixin:
             raise ValueError("device='cuda' was asked for, but torch finds no CUDA device.")
         return device
 
-    def _network(self, rng: np.random.Generator | None = None) -> TorchNetwork:
-        if rng is not None:  # dropout masks come from torch's generator: seed it from ours
-            torch.manual_seed(int(rng.integers(_SEED_RANGE)))
-        return TorchNetwork(self.coefs_, self.intercepts_, self.activation,
+    def _network(self, rng: np.random.Generator | None = None,
+                 dtype: np.dtype | None = None) -> TorchNetwork:
+        generator = None
+        if rng is not None:  # dropout masks from a torch generator of this fit, seeded from ours
+            generator = torch.Generator(self._device()).manual_seed(int(rng.integers(_SEED_RANGE)))
+        coefs, intercepts = self.coefs_, self.intercepts_
+        if dtype is not None:
+            coefs = [W.astype(dtype, copy=False) for W in coefs]
+            intercepts = [b.astype(dtype, copy=False) for b in intercepts]
+        return TorchNetwork(coefs, intercepts, self.activation,
                             self.out_activation_, self._fitted_conventions(),
                             device=self._device(),
                             negative_slope=self.negative_slope, dropout=self.dropout,
-                            decay_in_optimizer=self.solver != "lbfgs")
+                            decay_in_optimizer=self.solver != "lbfgs", generator=generator)
 
     def _initial_weights(self, layer_units: list[int], dtype: np.dtype
                          ) -> tuple[list[np.ndarray], list[np.ndarray]]:
         if self._conventions["init"] == "sklearn":
             return glorot_uniform(layer_units, self.activation, self._random_state, dtype)
-        generator_seed = int(self._random_state.randint(_SEED_RANGE))
+        generator = torch.Generator().manual_seed(int(self._random_state.randint(_SEED_RANGE)))
         torch_dtype = torch.float32 if dtype == np.float32 else torch.float64
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(generator_seed)
-            model = TorchMLP(layer_units, self.activation, dtype=torch_dtype)
+        model = TorchMLP(layer_units, self.activation, dtype=torch_dtype, generator=generator)
         coefs, intercepts = weights_from_torch(model)
         return ([W.astype(dtype) for W in coefs], [b.astype(dtype) for b in intercepts])
 
@@ -68,12 +74,9 @@ class _TorchMixin:
         return make_torch_optimizer(self, net.params, self._conventions)
 
     def _fit(self, *args: Any, **kwargs: Any) -> Self:
-        device = self._device()
-        cuda = [device.index or 0] if device.type == "cuda" else []
-        self._torch_generator = None
+        self._torch_generator = None  # the epoch order's generator, made on first use
         try:
-            with torch.random.fork_rng(devices=cuda):  # the caller's global RNG is left alone
-                return super()._fit(*args, **kwargs)
+            return super()._fit(*args, **kwargs)
         finally:
             del self._torch_generator
 

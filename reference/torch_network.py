@@ -72,22 +72,25 @@ class TorchNetwork:
     decay_in_optimizer : bool
         Whether a torch optimizer applies ``weight_decay`` (True), or the objective must
         carry it (False, for L-BFGS).
+    generator : torch.Generator, optional
+        Draws the dropout masks.
     """
 
     def __init__(self, coefs: list[np.ndarray], intercepts: list[np.ndarray], activation: str,
                  out_activation: str, conventions: dict, device: str | torch.device = "cpu",
                  negative_slope: float = 0.01, dropout: float = 0.0,
-                 decay_in_optimizer: bool = True) -> None:
+                 decay_in_optimizer: bool = True,
+                 generator: torch.Generator | None = None) -> None:
         self.layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         self.dtype = torch.float32 if coefs[0].dtype == np.float32 else torch.float64
         self.device = torch.device(device)
         self.out_activation = out_activation
         self.conventions = conventions
         self.decay_in_optimizer = decay_in_optimizer  # False for L-BFGS: no torch optimizer
-        # built on the meta device and then given storage: no random init, no RNG consumed
+        # no random init (no number drawn): the weights are copied in
         self.model = TorchMLP(self.layer_units, activation, negative_slope=negative_slope,
-                              dropout=dropout, dtype=self.dtype, device="meta")
-        self.model = self.model.to_empty(device=self.device)
+                              dropout=dropout, dtype=self.dtype, device=self.device,
+                              generator=generator, init=False)
         load_into_torch(self.model, coefs, intercepts)
         self.params = list(self.model.parameters())
         self.grads = None

@@ -38,8 +38,10 @@ from scratch.network import Network
 from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS
 from scratch.persistence import load_model, save_model
 from scratch.training import (
+    NON_FINITE_WEIGHTS,
     fit_lbfgs,
     fit_stochastic,
+    full_batch_objective,
     make_optimizer,
     update_no_improvement_count,
 )
@@ -82,13 +84,13 @@ class BaseMLP(BaseEstimator):
         """The switches of the last fit, or (for weights set without a fit) the parameter's."""
         return getattr(self, "_conventions", None) or resolve_conventions(self.conventions)
 
-    def _network(self, rng=None):
-        """A scratch ``Network`` holding a copy of the fitted weights; ``rng`` draws dropout
-        masks."""
+    def _network(self, rng=None, dtype=None):
+        """A scratch ``Network`` holding a copy of the fitted weights (cast to ``dtype`` if
+        given); ``rng`` draws dropout masks."""
         loss = make_loss(self.out_activation_, reduction=self._fitted_conventions()["loss"])
         return Network.from_weights(self.coefs_, self.intercepts_, self.activation, loss,
-                                    negative_slope=self.negative_slope, dropout=self.dropout,
-                                    rng=rng)
+                                    dtype=dtype, negative_slope=self.negative_slope,
+                                    dropout=self.dropout, rng=rng)
 
     def _initial_weights(self, layer_units, dtype):
         """(coefs, intercepts) drawn from ``self._random_state`` in scikit-learn's order."""
@@ -165,10 +167,7 @@ class BaseMLP(BaseEstimator):
             fit_lbfgs(self, net, X, y, sample_weight)
 
         if not all(np.isfinite(w).all() for w in itertools.chain(self.coefs_, self.intercepts_)):
-            raise ValueError(
-                "Solver produced non-finite parameter weights. The input data may contain "
-                "large values and need to be preprocessed."
-            )
+            raise ValueError(NON_FINITE_WEIGHTS)
         return self
 
     def _initialize(self, y, layer_units, dtype):
@@ -241,7 +240,9 @@ class BaseMLP(BaseEstimator):
         """The network's outputs, shape (n_samples, n_outputs)."""
         if check_input:
             X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False)
-        return self._network().forward(X)
+        # NumPy's promotion, as in scikit-learn: float64 input through a float32 model is
+        # computed (and returned) in float64
+        return self._network(dtype=np.result_type(X.dtype, self.coefs_[0].dtype)).forward(X)
 
     def _score_with_function(self, X, y, sample_weight, score_function):
         y_pred = self._predict(X, check_input=False)
@@ -277,6 +278,16 @@ class BaseMLP(BaseEstimator):
         coef_grads = [layer.grad_W.copy() for layer in net.layers]
         intercept_grads = [layer.grad_b.copy() for layer in net.layers]
         return loss, coef_grads, intercept_grads
+
+    def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, activations, deltas,
+                         coef_grads, intercept_grads):
+        """scikit-learn's private L-BFGS objective, (loss, packed gradient) at the packed
+        weights, which its own ``test_gradient`` calls; y is the encoded target. The last
+        four arguments are scikit-learn's work arrays, not needed here."""
+        net = self._network()
+        objective = full_batch_objective(net, X, y, self.alpha, sample_weight,
+                                         self._fitted_conventions()["l2"])
+        return objective(packed_coef_inter)
 
     # --- model files ---------------------------------------------------------------------
 

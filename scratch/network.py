@@ -76,10 +76,11 @@ class Network:
 
     @classmethod
     def from_weights(cls, coefs: list[np.ndarray], intercepts: list[np.ndarray], activation: str,
-                     loss: Loss, **kwargs: Any) -> "Network":
-        """A network holding a copy of the given weights (scikit-learn's layout)."""
+                     loss: Loss, dtype: DTypeLike | None = None, **kwargs: Any) -> "Network":
+        """A network holding a copy of the given weights (scikit-learn's layout), in their
+        dtype or in ``dtype``."""
         layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        net = cls(layer_units, activation, loss, coefs[0].dtype, **kwargs)
+        net = cls(layer_units, activation, loss, dtype or coefs[0].dtype, **kwargs)
         net.set_weights(coefs, intercepts)
         return net
 

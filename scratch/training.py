@@ -11,6 +11,7 @@ estimator supplies the framework-specific pieces: ``est._new_optimizer(net)`` an
 """
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -59,12 +60,18 @@ def split_validation(est: Any, X: np.ndarray, y: np.ndarray,
     return train, val
 
 
-def _check_finite(loss: float, epoch: int, what: str = "training loss") -> None:
-    if not np.isfinite(loss):
+NON_FINITE_WEIGHTS = ("Solver produced non-finite parameter weights. The input data may "
+                      "contain large values and need to be preprocessed.")  # scikit-learn's
+
+
+def _check_finite(value: float, epoch: int, what: str = "training loss") -> None:
+    """Stop a diverging fit at once (scikit-learn trains on and raises at the end), with
+    scikit-learn's message and then the likely cause."""
+    if not np.isfinite(value):
         raise ValueError(
-            f"The {what} became {loss} in epoch {epoch}: the fit diverged. The "
-            "learning rate (learning_rate_init) is probably too large, or the features are "
-            "not scaled (try StandardScaler)."
+            f"{NON_FINITE_WEIGHTS} Here the {what} became {value} in epoch {epoch} and the "
+            "fit stopped there: it diverged. The learning rate (learning_rate_init) is "
+            "probably too large, or the features are not scaled (try StandardScaler)."
         )
 
 
@@ -107,6 +114,9 @@ def fit_stochastic(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
             y_val = est._labels(y_val)
         validation = (X_val, y_val, sw_val)
 
+    # Under early stopping a diverging fit trains on, as scikit-learn's does (its users'
+    # issue #29504): the validation score turns NaN and the best weights are restored.
+    check_finite = _check_finite if validation is None else lambda *args: None
     n_samples = X.shape[0]
     sample_idx = np.arange(n_samples, dtype=int)
     batch_size = resolve_batch_size(est.batch_size, n_samples)
@@ -124,15 +134,15 @@ def fit_stochastic(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
                     sw = None if sample_weight is None else sample_weight[idx]
                     loss = net.loss_and_gradients(rows.take(idx), y[idx], est.alpha, sw,
                                                   training=True, l2=l2, batch_size=batch_size)
-                    _check_finite(loss, est.n_iter_ + 1)
+                    check_finite(loss, est.n_iter_ + 1)
                     optimizer.step(net.params, net.grads)
                     accumulated_loss += loss * (batch.stop - batch.start)
 
             est.n_iter_ += 1
             est.loss_ = accumulated_loss / n_samples
             weights = est.coefs_ + est.intercepts_
-            _check_finite(max(float(np.abs(w).max()) for w in weights), est.n_iter_,
-                          "largest weight")
+            check_finite(max(float(np.abs(w).max()) for w in weights), est.n_iter_,
+                         "largest weight")
             est.t_ += n_samples
             est.loss_curve_.append(est.loss_)
             if est.verbose:
@@ -194,6 +204,21 @@ def update_no_improvement_count(est: Any, validation: tuple | None) -> None:
             est.best_loss_ = est.loss_curve_[-1]
 
 
+def full_batch_objective(net: Any, X: np.ndarray, y: np.ndarray, alpha: float,
+                         sample_weight: np.ndarray | None, l2: str = "sklearn"
+                         ) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    """params -> (loss, gradient) over all of (X, y), both packed as scikit-learn packs them
+    for L-BFGS (every coefficient matrix, then every intercept vector)."""
+
+    def loss_and_grad(params: np.ndarray) -> tuple[float, np.ndarray]:
+        net.set_flat_params(params)
+        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite end is reported
+            loss = net.loss_and_gradients(X, y, alpha, sample_weight, l2=l2)
+        return loss, net.flat_grads()
+
+    return loss_and_grad
+
+
 def fit_lbfgs(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
               sample_weight: np.ndarray | None) -> None:
     """scikit-learn's ``_fit_lbfgs``: full-batch L-BFGS on the flat parameter vector."""
@@ -201,13 +226,7 @@ def fit_lbfgs(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
     l2 = est._conventions["l2"]
     if l2 in ("fixed_batch", "decoupled"):
         raise ValueError(f"solver='lbfgs' is full-batch: l2={l2!r} has no meaning there.")
-
-    def loss_and_grad(params: np.ndarray) -> tuple[float, np.ndarray]:
-        net.set_flat_params(params)
-        with np.errstate(over="ignore", invalid="ignore"):  # a non-finite end is reported
-            loss = net.loss_and_gradients(X, y, est.alpha, sample_weight, l2=l2)
-        return loss, net.flat_grads()
-
+    loss_and_grad = full_batch_objective(net, X, y, est.alpha, sample_weight, l2)
     x, est.loss_, est.n_iter_ = minimize_lbfgs(
         loss_and_grad, net.flat_params(), est.max_iter, est.max_fun, est.tol)
     if not np.isfinite(est.loss_):
