@@ -40,6 +40,29 @@ def weights_from_torch(module: TorchMLP) -> tuple[list[np.ndarray], list[np.ndar
     return coefs, intercepts
 
 
+def flat_from_torch(tensors: list[torch.Tensor]) -> np.ndarray:
+    """Tensors shaped like a ``TorchMLP``'s parameters, [W0, b0, W1, b1, ...] with W as
+    (n_out, n_in), packed as scikit-learn packs its parameters: every W^T row-major, then
+    every b. A copy, on the CPU."""
+    arrays = [t.detach().cpu().numpy() for t in tensors]
+    return np.concatenate([W.T.ravel() for W in arrays[0::2]] + arrays[1::2])
+
+
+def torch_from_flat(flat: np.ndarray, like: list[torch.Tensor]) -> list[torch.Tensor]:
+    """The inverse of ``flat_from_torch``: new tensors shaped (and typed, and placed) like
+    ``like``."""
+    shapes = [tuple(t.shape) for t in like]
+    pieces, start = [None] * len(like), 0
+    for k in list(range(0, len(like), 2)) + list(range(1, len(like), 2)):
+        shape = shapes[k][::-1]  # a weight is packed as (n_in, n_out), a bias as (n_out,)
+        size = int(np.prod(shape))
+        piece = np.asarray(flat[start : start + size]).reshape(shape)
+        pieces[k] = torch.as_tensor(np.ascontiguousarray(piece.T), dtype=like[k].dtype,
+                                    device=like[k].device)
+        start += size
+    return pieces
+
+
 def one_logit(coefs: list[np.ndarray],
               intercepts: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """A two-logit softmax output as scikit-learn's single logistic unit: softmax(z0, z1)[1]

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from numpy.typing import ArrayLike
 
-from reference.exchange import load_into_torch
+from reference.exchange import flat_from_torch, load_into_torch, torch_from_flat
 from reference.torch_losses import data_loss, l2_penalty
 from reference.torch_mlp import TorchMLP
 
@@ -113,24 +113,15 @@ class TorchNetwork:
 
     def flat_params(self) -> np.ndarray:
         """scikit-learn's packing: every coefficient matrix, row-major, then every bias."""
-        return np.concatenate([W.ravel() for W in self.coefs] + self.intercepts)
+        return flat_from_torch(self.params)
 
     def set_flat_params(self, flat: np.ndarray) -> None:
-        start, coefs = 0, []
-        for n_in, n_out in zip(self.layer_units[:-1], self.layer_units[1:]):
-            coefs.append(flat[start : start + n_in * n_out].reshape(n_in, n_out))
-            start += n_in * n_out
-        intercepts = []
-        for n_out in self.layer_units[1:]:
-            intercepts.append(flat[start : start + n_out])
-            start += n_out
-        load_into_torch(self.model, coefs, intercepts)
+        with torch.no_grad():
+            for param, value in zip(self.params, torch_from_flat(flat, self.params)):
+                param.copy_(value)
 
     def flat_grads(self) -> np.ndarray:
-        linears = self.model.linears
-        return np.concatenate(
-            [lin.weight.grad.detach().cpu().numpy().T.ravel() for lin in linears]
-            + [lin.bias.grad.detach().cpu().numpy() for lin in linears])
+        return flat_from_torch([p.grad for p in self.params])
 
     # --- the objective -----------------------------------------------------------------
 

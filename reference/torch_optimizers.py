@@ -17,9 +17,12 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 
+from reference.exchange import flat_from_torch, torch_from_flat
 from scratch.schedules import SCHEDULES
+from scratch.sgd import convert_velocity
 
 
 class _TorchOptimizer:
@@ -37,6 +40,24 @@ class _TorchOptimizer:
         self._params = list(params)
         self.optimizer = self._cls(self._params, **self._options)
         self.optimizer.load_state_dict(state)
+
+    def _per_param(self, key: str) -> list[torch.Tensor]:
+        """State ``key`` of every parameter (zeros where torch has not made it yet)."""
+        tensors = []
+        for p in self._params:
+            value = self.optimizer.state.get(p, {}).get(key)
+            tensors.append(torch.zeros_like(p) if value is None else value)
+        return tensors
+
+    def _set_per_param(self, values: dict[str, np.ndarray], step: float | None = None) -> None:
+        """Put flat (scikit-learn-packed) state arrays back into torch's per-parameter state."""
+        unpacked = {key: torch_from_flat(flat, self._params) for key, flat in values.items()}
+        for k, p in enumerate(self._params):
+            state = self.optimizer.state[p]
+            for key, tensors in unpacked.items():
+                state[key] = tensors[k]
+            if step is not None:
+                state["step"] = torch.tensor(float(step), dtype=torch.float32)
 
 
 class TorchSGD(_TorchOptimizer):
@@ -71,6 +92,21 @@ class TorchSGD(_TorchOptimizer):
                 buffer = self.optimizer.state.get(p, {}).get("momentum_buffer")
                 if buffer is not None:
                     buffer.mul_(old / new)
+
+    def state(self) -> dict:
+        """A copy of the momentum buffers (scikit-learn's packing) and the learning rate; the
+        same form as ``scratch.sgd.SGD.state``."""
+        return {"solver": "sgd", "form": "buffer",
+                "velocity": flat_from_torch(self._per_param("momentum_buffer")),
+                "learning_rate": float(self.learning_rate)}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``state`` (from ``state()`` of this or scratch's SGD)."""
+        self.schedule.learning_rate = state["learning_rate"]
+        for group in self.optimizer.param_groups:
+            group["lr"] = state["learning_rate"]
+        if self.optimizer.defaults["momentum"]:
+            self._set_per_param({"momentum_buffer": convert_velocity(state, "buffer")})
 
     def iteration_ends(self, samples_seen: int) -> None:
         old = self.schedule.learning_rate
@@ -110,6 +146,18 @@ class TorchAdam(_TorchOptimizer):
         self.optimizer.step()
         self.learning_rate = (self.learning_rate_init * math.sqrt(1 - self.beta_2**self.t)
                               / (1 - self.beta_1**self.t))
+
+    def state(self) -> dict:
+        """A copy of the moments (scikit-learn's packing), the step count and the rate; the
+        same form as ``scratch.adam.Adam.state``."""
+        return {"solver": "adam", "m": flat_from_torch(self._per_param("exp_avg")),
+                "v": flat_from_torch(self._per_param("exp_avg_sq")), "t": self.t,
+                "learning_rate": float(self.learning_rate)}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``state`` (from ``state()`` of this or scratch's Adam)."""
+        self.t, self.learning_rate = int(state["t"]), state["learning_rate"]
+        self._set_per_param({"exp_avg": state["m"], "exp_avg_sq": state["v"]}, step=self.t)
 
     def iteration_ends(self, samples_seen: int) -> None:
         """Adam has no learning-rate schedule."""

@@ -52,6 +52,16 @@ class Adam:
         step /= denom
         params -= step
 
+    def state(self) -> dict:
+        """A copy of what the next step depends on: the moments, the step count, the rate."""
+        return {"solver": "adam", "m": self.m.copy(), "v": self.v.copy(), "t": self.t,
+                "learning_rate": float(self.learning_rate)}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``state`` (from ``state()`` of this or the torch twin's Adam)."""
+        self.m[...], self.v[...] = state["m"], state["v"]
+        self.t, self.learning_rate = int(state["t"]), state["learning_rate"]
+
     def iteration_ends(self, samples_seen: int) -> None:
         """Adam has no learning-rate schedule."""
 

@@ -6,7 +6,6 @@ loss, backward, optimizers, schedules, batching, stopping) is ours, in the modul
 each method. A fit either completes or leaves the estimator exactly as it was.
 """
 
-import copy
 import itertools
 import numbers
 import os
@@ -36,7 +35,7 @@ from scratch.initialization import glorot_uniform, torch_uniform
 from scratch.losses import make_loss
 from scratch.network import Network
 from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS
-from scratch.persistence import load_model, save_model
+from scratch.persistence import MAX_BYTES, load_model, save_model
 from scratch.training import (
     NON_FINITE_WEIGHTS,
     fit_lbfgs,
@@ -49,19 +48,31 @@ from scratch.training import (
 STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 
+_GROWING = ("loss_curve_", "validation_scores_", "validation_loss_curve_")
+
+
 @contextmanager
 def _rollback_on_error(est: BaseEstimator) -> Iterator[None]:
-    """On any exception, put back every fitted (``x_``) and private (``_x``) attribute."""
-    def is_state(name: str) -> bool:
-        return name.endswith("_") or name.startswith("_")
+    """On any exception, put back every fitted (``x_``) and private (``_x``) attribute.
 
-    saved = copy.deepcopy({k: v for k, v in vars(est).items() if is_state(k)})  # keeps aliases
+    A fit never writes into the arrays it starts from (it trains a network holding a copy of
+    the weights, and replaces ``coefs_`` when done), so references are enough for those; what
+    it changes in place is copied: the lists it appends to and the optimizer's state, which
+    ``partial_fit`` carries from call to call. The cost is that of the optimizer's state, not of
+    the whole model.
+    """
+    saved = {k: v for k, v in vars(est).items() if k.endswith("_") or k.startswith("_")}
+    lists = {k: list(saved[k]) for k in _GROWING if isinstance(saved.get(k), list)}
+    optimizer = saved.get("_optimizer")
+    optimizer_state = optimizer.state() if optimizer is not None else None
     try:
         yield
     except BaseException:
-        for name in [k for k in vars(est) if is_state(k)]:
+        for name in [k for k in vars(est) if k.endswith("_") or k.startswith("_")]:
             delattr(est, name)
-        vars(est).update(saved)
+        vars(est).update(saved, **lists)
+        if optimizer is not None:
+            optimizer.set_state(optimizer_state)
         raise
 
 
@@ -292,14 +303,17 @@ class BaseMLP(BaseEstimator):
     # --- model files ---------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the fitted model to ``path`` as ``.npz`` (no pickle: safe to share)."""
+        """Write the fitted model to ``path`` as ``.npz`` (no pickle: safe to share). The file
+        is replaced only once the new one is complete."""
         save_model(self, path)
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> Self:
+    def load(cls, path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> Self:
         """A new estimator of this class with the model saved at ``path`` (by scratch or by
-        the torch twin); refuses malformed, mismatched or newer-version files."""
-        return load_model(cls, path)
+        the torch twin), ready to predict and to train on. Refuses malformed, inconsistent,
+        mismatched or newer-version files, and files whose arrays exceed ``max_bytes``, with a
+        ``ValueError``."""
+        return load_model(cls, path, max_bytes)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -57,6 +57,19 @@ class SGD:
         else:
             params += self.velocity
 
+    def state(self) -> dict:
+        """A copy of what the next step depends on (the rollback of a failed call and model
+        files keep it): the velocity, or torch's buffer, and the current learning rate."""
+        form = "buffer" if self.convention == "torch" else "velocity"
+        return {"solver": "sgd", "form": form, "velocity": self.velocity.copy(),
+                "learning_rate": float(self.learning_rate)}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from ``state`` (from ``state()`` of this or the torch twin's SGD)."""
+        form = "buffer" if self.convention == "torch" else "velocity"
+        self.velocity[...] = convert_velocity(state, form)
+        self.schedule.learning_rate = state["learning_rate"]
+
     def iteration_ends(self, samples_seen: int) -> None:
         self.schedule.epoch_end(samples_seen)
 
@@ -65,3 +78,12 @@ class SGD:
         if verbose:
             print(msg + suffix)
         return stop
+
+
+def convert_velocity(state: dict, form: str) -> np.ndarray:
+    """An SGD state's momentum in ``form``: scikit-learn's velocity v holds the learning rate,
+    torch's buffer does not, and v = -lr * buf."""
+    velocity, lr = state["velocity"], state["learning_rate"]
+    if state["form"] == form:
+        return velocity
+    return -lr * velocity if form == "velocity" else velocity / -lr

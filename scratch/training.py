@@ -75,6 +75,17 @@ def _check_finite(value: float, epoch: int, what: str = "training loss") -> None
         )
 
 
+def _largest_magnitude(arrays: list[np.ndarray]) -> float:
+    """max |w| over the arrays, or the first non-finite value met (no temporary array)."""
+    largest = 0.0
+    for w in arrays:
+        for value in (float(w.max()), float(w.min())):
+            if not np.isfinite(value):
+                return value
+            largest = max(largest, abs(value))
+    return largest
+
+
 class _RowTaker:
     """X's rows for a batch, copied into one buffer reused for every batch (dense X), or
     indexed as usual (sparse X). Slices of an unshuffled epoch are views, no copy at all."""
@@ -102,6 +113,9 @@ def fit_stochastic(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
     """
     if not incremental or not hasattr(est, "_optimizer"):
         est._optimizer = est._new_optimizer(net)
+        saved_state = vars(est).pop("_optimizer_state", None)  # from a model file
+        if incremental and saved_state is not None:
+            est._optimizer.set_state(saved_state)
     optimizer = est._optimizer
     l2 = est._conventions["l2"]
 
@@ -140,8 +154,7 @@ def fit_stochastic(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
 
             est.n_iter_ += 1
             est.loss_ = accumulated_loss / n_samples
-            weights = est.coefs_ + est.intercepts_
-            check_finite(max(float(np.abs(w).max()) for w in weights), est.n_iter_,
+            check_finite(_largest_magnitude(est.coefs_ + est.intercepts_), est.n_iter_,
                          "largest weight")
             est.t_ += n_samples
             est.loss_curve_.append(est.loss_)

@@ -1,11 +1,9 @@
-"""Bad input gets a clear error and loses nothing; numbers stay finite; fits repeat exactly;
-model files round-trip and refuse what is malformed."""
+"""Bad input gets a clear error and loses nothing; numbers stay finite; fits repeat exactly.
+(Model files: tests/test_model_files.py.)"""
 
-import json
 import subprocess
 import sys
 import warnings
-import zipfile
 
 import numpy as np
 import pytest
@@ -19,7 +17,6 @@ from reference import TorchMLPClassifier, TorchMLPRegressor
 from reference.gradients import assert_same_gradients, scratch_gradients, torch_gradients
 from scratch.initialization import glorot_uniform
 from scratch.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError
-from scratch.persistence import FORMAT
 from tests.datasets import digits, task_data
 
 CLASSIFIERS = [scratch.MLPClassifier, TorchMLPClassifier]
@@ -244,114 +241,3 @@ def test_repeated_fits_in_one_process_are_bit_identical(cls, conventions):
                           conventions=conventions), X, y) for _ in range(2)]
     for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
         np.testing.assert_array_equal(a, b)
-
-
-# --- model files -------------------------------------------------------------------------------
-
-def fitted(cls, task="multiclass", **params):
-    X, y = task_data(task, np.random.default_rng(0), n=40)
-    if cls in REGRESSORS:
-        y = y.astype(float)
-    return quiet_fit(cls(hidden_layer_sizes=(5, 3), max_iter=5, random_state=0, **params),
-                     X, y), X
-
-
-@pytest.mark.parametrize("target", CLASSIFIERS)
-@pytest.mark.parametrize("source", CLASSIFIERS)
-@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
-def test_classifier_files_round_trip_between_scratch_and_torch(source, target, task, tmp_path):
-    model, X = fitted(source, task, activation="tanh")
-    model.save(tmp_path / "model.npz")
-    loaded = target.load(tmp_path / "model.npz")
-    for a, b in zip(loaded.coefs_ + loaded.intercepts_, model.coefs_ + model.intercepts_):
-        np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(loaded.predict_proba(X), model.predict_proba(X), atol=1e-12)
-    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
-    assert loaded.activation == "tanh" and loaded.loss_curve_ == model.loss_curve_
-
-
-@pytest.mark.parametrize("cls", REGRESSORS)
-def test_regressor_file_round_trip_keeps_dtype_and_loss(cls, tmp_path):
-    X, y = task_data("poisson", np.random.default_rng(0), n=40)
-    model = quiet_fit(cls(loss="poisson", hidden_layer_sizes=(4,), max_iter=5),
-                      X.astype(np.float32), y)
-    model.save(tmp_path / "m.npz")
-    loaded = REGRESSORS[1 - REGRESSORS.index(cls)].load(tmp_path / "m.npz")
-    assert loaded.loss == "poisson" and loaded.coefs_[0].dtype == np.float32
-    np.testing.assert_allclose(loaded.predict(X.astype(np.float32)),
-                               model.predict(X.astype(np.float32)), rtol=1e-6)
-
-
-def _rewrite(path, change):
-    with np.load(path, allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    change(arrays)
-    with open(path, "wb") as f:
-        np.savez(f, **arrays)
-
-
-def _header(change):
-    def apply(arrays):
-        header = json.loads(str(arrays["header"]))
-        change(header)
-        arrays["header"] = np.array(json.dumps(header))
-    return apply
-
-
-MALFORMED = {
-    "truncated": lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]),
-    "not a zip": lambda p: p.write_bytes(b"this is not a model"),
-    "future version": lambda p: _rewrite(p, _header(lambda h: h.update(version=99))),
-    "other format": lambda p: _rewrite(p, _header(lambda h: h.update(format="keras"))),
-    "no header": lambda p: _rewrite(p, lambda a: a.pop("header")),
-    "missing layer": lambda p: _rewrite(p, lambda a: a.pop("coef_1")),
-    "wrong shape": lambda p: _rewrite(p, lambda a: a.update(coef_1=np.zeros((2, 2)))),
-    "nan weights": lambda p: _rewrite(p, lambda a: a.update(intercept_0=a["intercept_0"] * np.nan)),
-    "integer weights": lambda p: _rewrite(p, lambda a: a.update(coef_0=a["coef_0"].astype(int))),
-    "pickled object": lambda p: _rewrite(p, lambda a: a.update(
-        coef_0=np.array([object()], dtype=object))),
-}
-
-
-@pytest.mark.parametrize("damage", MALFORMED)
-def test_malformed_files_are_refused_clearly(damage, tmp_path):
-    model, _ = fitted(scratch.MLPClassifier)
-    path = tmp_path / "model.npz"
-    model.save(path)
-    try:
-        MALFORMED[damage](path)
-    except ValueError:  # numpy refuses to even write an object array without pickle
-        return
-    with pytest.raises(ValueError, match="not a usable model file"):
-        scratch.MLPClassifier.load(path)
-
-
-def test_a_classifier_file_does_not_load_as_a_regressor(tmp_path):
-    model, _ = fitted(scratch.MLPClassifier)
-    model.save(tmp_path / "c.npz")
-    with pytest.raises(ValueError, match="classifier"):
-        scratch.MLPRegressor.load(tmp_path / "c.npz")
-
-
-def test_model_file_holds_no_pickle(tmp_path):
-    model, _ = fitted(TorchMLPClassifier, dropout=0.1)
-    model.save(tmp_path / "m.npz")
-    with zipfile.ZipFile(tmp_path / "m.npz") as z:
-        names = z.namelist()
-    assert "header.npy" in names
-    with np.load(tmp_path / "m.npz", allow_pickle=False) as npz:
-        header = json.loads(str(npz["header"]))
-    assert header["format"] == FORMAT and header["params"]["dropout"] == 0.1
-
-
-def test_saving_an_unfitted_model_is_refused(tmp_path):
-    with pytest.raises(NotFittedError):
-        scratch.MLPClassifier().save(tmp_path / "m.npz")
-
-
-def test_pickle_still_works():
-    import pickle
-
-    model, X = fitted(TorchMLPClassifier)
-    again = pickle.loads(pickle.dumps(model))
-    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
