@@ -21,6 +21,7 @@ from sklearn.preprocessing import LabelBinarizer
 import scratch
 from comparisons import data
 from comparisons.conventions import ROWS, Row, comparable_weights, row_models
+from comparisons.parallel import run_tasks
 from reference.gradients import (
     per_layer_differences,
     relative_difference,
@@ -66,58 +67,85 @@ class Dataset:
     image_shape: tuple | None = None
     gradient_samples: int = 50
     fd_coordinates: int | None = None  # finite differences on a sample of coordinates per array
+    source: str = ""  # where the data come from, in a sentence
     extra: dict = field(default_factory=dict)
 
 
-def datasets(quick: bool = False, data_dir: str | None = None) -> dict[str, Dataset]:
-    """The data sets and the parameters each is trained with."""
-    return {
+def datasets(quick: bool = False, mnist: tuple | None = None) -> dict[str, Dataset]:
+    """The data sets and the parameters each is trained with. ``mnist`` is (split, source)
+    from ``comparisons.data.mnist``, when MNIST is wanted."""
+    defined = {
         "xor": Dataset("xor", data.xor, dict(hidden_layer_sizes=(8,), activation="tanh",
                                              learning_rate_init=0.05, max_iter=500),
-                       trajectory_epochs=100 if quick else 200),
+                       trajectory_epochs=100 if quick else 200,
+                       source="the four XOR points, which are also the test set: the question "
+                              "is whether a model can fit them at all"),
         "digits": Dataset("digits", data.digits, dict(max_iter=40) if quick else {},
                           trajectory_epochs=10 if quick else 30, image_shape=(8, 8),
-                          fd_coordinates=40 if quick else None),
-        "mnist": Dataset("mnist", lambda seed: _mnist(data_dir, seed, quick),
-                         dict(max_iter=3 if quick else 10, batch_size=100),
-                         trajectory_epochs=1 if quick else 2, image_shape=(28, 28),
-                         gradient_samples=20, fd_coordinates=30),
+                          fd_coordinates=40 if quick else None,
+                          source="scikit-learn's 1,797 8 x 8 digits, a stratified 70/30 split "
+                                 "per seed, standardised on the training part"),
     }
+    if mnist is not None:
+        split, source = mnist
+        epochs = 5 if quick else (10 if len(split[0]) > 10000 else 20)
+        defined["mnist"] = Dataset(
+            "mnist", lambda seed: _mnist_sample(split, seed, quick),
+            dict(max_iter=epochs, batch_size=100),
+            trajectory_epochs=1 if quick else 2, image_shape=(28, 28), gradient_samples=20,
+            fd_coordinates=30, source=source)
+    return defined
 
 
-def _mnist(data_dir: str | None, seed: int, quick: bool) -> tuple:
-    X_tr, X_te, y_tr, y_te = data.load_mnist(data_dir)
-    if quick:  # a reduced run: 10,000 training and 2,000 test images
+def _mnist_sample(split: tuple, seed: int, quick: bool) -> tuple:
+    """The split as given; a quick run on a large MNIST takes 10,000 / 2,000 images of it."""
+    X_tr, X_te, y_tr, y_te = split
+    if quick and len(X_tr) > 10000:
         rng = np.random.default_rng(seed)
         tr, te = rng.permutation(len(X_tr))[:10000], rng.permutation(len(X_te))[:2000]
         return X_tr[tr], X_te[te], y_tr[tr], y_te[te]
-    return X_tr, X_te, y_tr, y_te
+    return split
 
 
-def accuracy_runs(ds: Dataset, seeds: int, progress: Any = None) -> tuple[dict, dict]:
-    """Fit every model on every seed's split. Returns (results for JSON, seed-0 models and
-    data for the figures)."""
+def fit_and_score(name: str, params: dict, seed: int, split: tuple, keep: bool) -> dict:
+    """Fit one framework's model on one seed's split; its scores (and, if ``keep``, the
+    model and what the figures need)."""
+    X_tr, X_te, y_tr, y_te = split
+    model = make_model(name, params, seed)
+    start = time.perf_counter()
+    with quiet():
+        model.fit(X_tr, y_tr)
+    out = {"fit_seconds": time.perf_counter() - start,
+           "test_accuracy": float(model.score(X_te, y_te)),
+           "train_accuracy": float(model.score(X_tr, y_tr)), "n_iter": int(model.n_iter_)}
+    if keep:
+        y_pred = model.predict(X_te)
+        out["loss_curve"] = [float(v) for v in model.loss_curve_]
+        out["confusion_matrix"] = confusion_matrix(y_te, y_pred).tolist()
+        out["kept"] = dict(model=model, X_test=X_te, y_test=y_te, y_pred=y_pred)
+    return out
+
+
+def accuracy_runs(ds: Dataset, seeds: int, jobs: int = 1, progress: Any = None
+                  ) -> tuple[dict, dict]:
+    """Fit every model on every seed's split, ``jobs`` fits at a time. Returns (results for
+    JSON, seed-0 models and data for the figures)."""
+    splits = [ds.load(seed) for seed in range(seeds)]
+    tasks = [(fit_and_score, (name, ds.params, seed, splits[seed], seed == 0))
+             for seed in range(seeds) for name in MODELS]
+    outcomes = iter(run_tasks(tasks, jobs, progress))
     results = {m: {"test_accuracy": [], "train_accuracy": [], "fit_seconds": [],
                    "n_iter": []} for m in MODELS}
     keep = {}
     for seed in range(seeds):
-        X_tr, X_te, y_tr, y_te = ds.load(seed)
         for name in MODELS:
-            model = make_model(name, ds.params, seed)
-            start = time.perf_counter()
-            with quiet():
-                model.fit(X_tr, y_tr)
-            results[name]["fit_seconds"].append(time.perf_counter() - start)
-            results[name]["test_accuracy"].append(float(model.score(X_te, y_te)))
-            results[name]["train_accuracy"].append(float(model.score(X_tr, y_tr)))
-            results[name]["n_iter"].append(int(model.n_iter_))
+            outcome = next(outcomes)
+            for key in ("test_accuracy", "train_accuracy", "fit_seconds", "n_iter"):
+                results[name][key].append(outcome[key])
             if seed == 0:
-                results[name]["loss_curve"] = [float(v) for v in model.loss_curve_]
-                y_pred = model.predict(X_te)
-                results[name]["confusion_matrix"] = confusion_matrix(y_te, y_pred).tolist()
-                keep[name] = dict(model=model, X_test=X_te, y_test=y_te, y_pred=y_pred)
-            if progress is not None:
-                progress.update(1)
+                results[name]["loss_curve"] = outcome["loss_curve"]
+                results[name]["confusion_matrix"] = outcome["confusion_matrix"]
+                keep[name] = outcome["kept"]
     return results, keep
 
 
@@ -271,22 +299,18 @@ def epoch_distances(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> lis
     return [max(float(np.abs(x - y).max()) for x, y in zip(wa, wb)) for wa, wb in zip(a, b)]
 
 
-def convention_trajectories(epochs: int, progress: Any = None) -> dict:
+def convention_trajectories(epochs: int, jobs: int = 1, progress: Any = None) -> dict:
     """For each convention: per-epoch distance from scikit-learn of the torch twin with
     every conversion and without this one; and scratch's distance (the same for all)."""
-    rows = []
-    scratch_distance = None
-    for row in ROWS:
-        models = fit_three_recorded(row, epochs)
-        reference, converted, plain, ours = models
+    records = run_tasks([(fit_three_recorded, (row, epochs)) for row in ROWS], jobs, progress)
+    rows, scratch_distance = [], None
+    for row, (reference, converted, plain, ours) in zip(ROWS, records):
         rows.append({"name": row.name, "switch": row.switch, "task": row.task,
                      "params": row.params,
                      "with_conversion": epoch_distances(converted, reference),
                      "without_conversion": epoch_distances(plain, reference)})
         if row.task == "multiclass" and not row.params and scratch_distance is None:
             scratch_distance = epoch_distances(ours, reference)
-        if progress is not None:
-            progress.update(1)
     return {"epochs": epochs, "rows": rows, "scratch_vs_sklearn": scratch_distance}
 
 

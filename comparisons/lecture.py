@@ -11,6 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 import scratch
 from comparisons.experiments import quiet
+from comparisons.parallel import run_tasks
 from scratch.autodiff import Value
 from scratch.perceptron import Adaline, Perceptron
 from scratch.vanishing import layer_gradient_norms
@@ -98,25 +99,38 @@ def vanishing_gradients(depths: range = range(2, 13),
     return out
 
 
+def dropout_fit(hidden: tuple[int, ...], epochs: int, dropout: float, seed: int,
+                split: tuple) -> tuple[float, float]:
+    """(train accuracy, test accuracy) of one over-fitting fit."""
+    X_tr, X_te, y_tr, y_te = split
+    model = scratch.MLPClassifier(hidden, alpha=0.0, max_iter=epochs, dropout=dropout,
+                                  random_state=seed, n_iter_no_change=epochs)
+    with quiet():
+        model.fit(X_tr, y_tr)
+    return float(model.score(X_tr, y_tr)), float(model.score(X_te, y_te))
+
+
 def dropout_gap(seeds: int = 3, rate: float = 0.5, n_train: int = 200, epochs: int = 200,
-                hidden: tuple[int, ...] = (256, 256)) -> dict:
+                hidden: tuple[int, ...] = (256, 256), jobs: int = 1) -> dict:
     """Over-fitting on purpose: 200 training digits, two layers of 256 units, no L2. Train
     and test accuracy with and without dropout, per seed."""
     X, y = load_digits(return_X_y=True)
     out = {"rate": rate, "n_train": n_train, "epochs": epochs, "hidden": list(hidden),
            "without": {"train": [], "test": []}, "with": {"train": [], "test": []}}
+    tasks = []
     for seed in range(seeds):
         X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=n_train, stratify=y,
                                                   random_state=seed)
         scaler = StandardScaler().fit(X_tr)
-        X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
-        for key, dropout in (("without", 0.0), ("with", rate)):
-            model = scratch.MLPClassifier(hidden, alpha=0.0, max_iter=epochs, dropout=dropout,
-                                          random_state=seed, n_iter_no_change=epochs)
-            with quiet():
-                model.fit(X_tr, y_tr)
-            out[key]["train"].append(float(model.score(X_tr, y_tr)))
-            out[key]["test"].append(float(model.score(X_te, y_te)))
+        split = (scaler.transform(X_tr), scaler.transform(X_te), y_tr, y_te)
+        tasks += [(dropout_fit, (hidden, epochs, dropout, seed, split))
+                  for dropout in (0.0, rate)]
+    outcomes = iter(run_tasks(tasks, jobs))
+    for _ in range(seeds):
+        for key in ("without", "with"):
+            train, test = next(outcomes)
+            out[key]["train"].append(train)
+            out[key]["test"].append(test)
     for key in ("without", "with"):
         out[key]["gap"] = float(np.mean(out[key]["train"]) - np.mean(out[key]["test"]))
     return out

@@ -14,6 +14,13 @@ def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
+def dataset_text(result: dict) -> str:
+    seeds = len(result["models"]["scratch"]["test_accuracy"])
+    return (f"Data: {result['source']}. {result['n_train']} training and {result['n_test']} "
+            f"test samples, {result['n_features']} features, {result['n_classes']} classes; "
+            f"parameters {result['params']}; {seeds} seeds.")
+
+
 def accuracy_table(name: str, result: dict) -> str:
     rows = ["| model | mean test accuracy | std | min | max | vs scikit-learn | within noise "
             "| median fit s |", "|---|---|---|---|---|---|---|---|"]
@@ -64,6 +71,64 @@ def conventions_table(conventions: dict) -> str:
     return "\n".join(rows)
 
 
+TEXTBOOK_LABELS = {"scratch": "scratch (NumPy)", "torch": "torch twin, sklearn conventions",
+                   "sklearn": "scikit-learn"}
+
+
+def textbook_conversion_table(tb: dict) -> str:
+    """The book's settings beside the twins' parameters that reproduce its update."""
+    book, p = tb["book"], tb["params"]
+    rows = ["| the book (summed over the minibatch) | the twins and scikit-learn (mean over "
+            "the batch) |", "|---|---|",
+            f"| {book['n_hidden']} logistic hidden units | hidden_layer_sizes="
+            f"({p['hidden_layer_sizes'][0]},), activation='logistic' |",
+            "| one sigmoid output per class, one-hot targets, summed cross-entropy | targets "
+            "passed one-hot: one logistic output per class (multilabel), cross-entropy summed "
+            "over the outputs; the prediction is the largest output |",
+            f"| eta = {book['eta']} on the summed gradient | learning_rate_init = eta x "
+            f"{book['minibatch_size']} = {p['learning_rate_init']:g} on the mean |",
+            f"| l2 = {book['l2']}: the update adds l2 W (biases not penalised) | alpha = "
+            f"{p['alpha']:g}: the penalty alpha / (2 n) sum W^2, gradient alpha W / n |",
+            f"| minibatches of {book['minibatch_size']}, every batch full | batch_size="
+            f"{p['batch_size']}, {tb['n_train']:,} training images (a multiple of it) |",
+            "| plain gradient descent | solver='sgd', momentum=0, nesterovs_momentum=False |",
+            f"| {book['epochs']} epochs, no early stop | max_iter={tb['epochs']}, tol=0, "
+            f"n_iter_no_change={p['n_iter_no_change']} |",
+            "| W ~ N(0, 0.1), b = 0 | the same draws, given as coefs_init / intercepts_init |"]
+    return "\n".join(rows)
+
+
+def textbook_table(tb: dict, defaults: dict | None) -> str:
+    rows = ["| model | data | mean test accuracy | std | seeds | median fit s |",
+            "|---|---|---|---|---|---|"]
+    data = f"{tb['n_train']:,} / {tb['n_test']:,} shipped digits, {tb['epochs']} epochs"
+    for name, result in tb["models"].items():
+        acc = np.array(result["test_accuracy"])
+        rows.append(f"| the book's network, {TEXTBOOK_LABELS[name]} | {data} | {acc.mean():.4f} "
+                    f"| {acc.std():.4f} | {len(acc)} | {np.median(result['fit_seconds']):.1f} |")
+    if defaults is not None:
+        for name in ("scratch", "sklearn"):
+            acc = np.array(defaults["models"][name]["test_accuracy"])
+            rows.append(f"| {LABELS[name]} with its defaults (the mnist table) | "
+                        f"{defaults['n_train']:,} / {defaults['n_test']:,}, "
+                        f"{defaults['params'].get('max_iter', 200)} epochs | {acc.mean():.4f} | "
+                        f"{acc.std():.4f} | {len(acc)} | "
+                        f"{np.median(defaults['models'][name]['fit_seconds']):.1f} |")
+    book = tb["book"]
+    rows.append(f"| the book's own code, as it reports (context: a different data size) | full "
+                f"MNIST, {book['n_train']:,} / {book['n_test']:,}, {book['epochs']} epochs | "
+                f"{book['test_accuracy']:.4f} | - | - | - |")
+    return "\n".join(rows)
+
+
+def textbook_text(tb: dict) -> str:
+    return (f"The chapter's own network, trained on {tb['source']}. The book sums its loss "
+            "over each minibatch; the frameworks average it, so the same update needs the "
+            "learning rate times the batch size and the book's l2 as alpha (the tests hold one "
+            "step of the book's update equal to one step of each twin). Each seed draws the "
+            "book's initial weights and the epoch order.")
+
+
 def automates_table() -> str:
     rows = ["| step | scratch does it by hand | PyTorch does it for you | scikit-learn does it "
             "for you |", "|---|---|---|---|"]
@@ -111,12 +176,14 @@ def markdown(results: dict) -> str:
            + f"; machine: {results['machine']['processor']}, "
            f"{results['machine']['cpu_count']} CPUs.", ""]
     for name, result in results["datasets"].items():
-        seeds = len(result["models"]["scratch"]["test_accuracy"])
-        out += [f"## {name}", "", f"{result['n_train']} training and {result['n_test']} test "
-                f"samples, {result['n_features']} features, {result['n_classes']} classes; "
-                f"parameters {result['params']}; {seeds} seeds.", "",
+        out += [f"## {name}", "", dataset_text(result), "",
                 accuracy_table(name, result), "", agreement_table(result), "",
                 per_layer_table(result), ""]
+    if "textbook" in results:
+        tb = results["textbook"]
+        out += ["## The textbook's network on MNIST, three ways", "", textbook_text(tb), "",
+                textbook_conversion_table(tb), "",
+                textbook_table(tb, results["datasets"].get("mnist")), ""]
     out += ["## Conventions", "", conventions_table(results["conventions"]), "",
             "## What each framework automates", "", automates_table(), "",
             "## The lecture, runnable", "", lecture_tables(results["lecture"]), ""]
@@ -201,9 +268,16 @@ def write_html(results: dict, figs: dict[str, str], path: str) -> None:
              f"{results['machine']['cpu_count']} CPUs.</p>",
              "<h2>Accuracy</h2>", _img(figs["accuracy"], "test accuracy per seed")]
     for name, result in results["datasets"].items():
-        parts += [f"<h3>{html.escape(name)}</h3>", _md_table_to_html(accuracy_table(name, result)),
+        parts += [f"<h3>{html.escape(name)}</h3>", f"<p>{html.escape(dataset_text(result))}</p>",
+                  _md_table_to_html(accuracy_table(name, result)),
                   _md_table_to_html(agreement_table(result)),
                   _md_table_to_html(per_layer_table(result))]
+    if "textbook" in results:
+        tb = results["textbook"]
+        parts += ["<h2>The textbook's network on MNIST, three ways</h2>",
+                  f"<p>{html.escape(textbook_text(tb))}</p>",
+                  _md_table_to_html(textbook_conversion_table(tb)),
+                  _md_table_to_html(textbook_table(tb, results["datasets"].get("mnist")))]
     parts += ["<h2>Gradient agreement per layer</h2>",
               _img(figs["gradients"], "relative gradient differences per layer"),
               "<h2>Trajectories, with and without each conversion</h2>",

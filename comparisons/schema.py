@@ -27,9 +27,11 @@ MODEL = {
 
 DATASET = {
     "type": "object",
-    "required": ["n_train", "n_test", "n_features", "n_classes", "params", "models",
+    "required": ["source", "n_train", "n_test", "n_features", "n_classes", "params", "models",
                  "accuracy_vs_sklearn", "gradient_check", "trajectory"],
     "properties": {
+        "source": {"type": "string", "description": "Where the data come from and how they "
+                                                    "are split and scaled, in a sentence."},
         "n_train": {"type": "integer"}, "n_test": {"type": "integer"},
         "n_features": {"type": "integer"}, "n_classes": {"type": "integer"},
         "params": {"type": "object", "description": "Parameters given to every model."},
@@ -94,6 +96,31 @@ DATASET = {
     },
 }
 
+TEXTBOOK = {
+    "type": "object",
+    "description": "Present when MNIST is run: the textbook's network (Raschka, ch. 12) in the "
+                   "twins' parameters, trained from the book's initial weights by each "
+                   "framework.",
+    "required": ["book", "params", "n_train", "n_test", "epochs", "models", "source"],
+    "properties": {
+        "book": {"type": "object", "description": "The book's own settings and its reported "
+                                                  "test accuracy on full MNIST."},
+        "params": {"type": "object", "description": "The same settings as the twins' (and "
+                                                    "scikit-learn's) parameters."},
+        "n_train": {"type": "integer", "description": "Training images (a multiple of the "
+                                                      "minibatch size)."},
+        "n_test": {"type": "integer"}, "epochs": {"type": "integer"},
+        "source": {"type": "string"},
+        "models": {"type": "object", "required": ["scratch", "torch", "sklearn"],
+                   "additionalProperties": {
+                       "type": "object",
+                       "required": ["test_accuracy", "train_accuracy", "fit_seconds",
+                                    "loss_curve"],
+                       "properties": {"test_accuracy": NUMBER_LIST, "train_accuracy": NUMBER_LIST,
+                                      "fit_seconds": NUMBER_LIST, "loss_curve": NUMBER_LIST}}},
+    },
+}
+
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "python -m comparisons results",
@@ -104,7 +131,15 @@ SCHEMA = {
         "schema_version": {"const": 1},
         "created": {"type": "string", "description": "UTC time, ISO 8601."},
         "command": {"type": "string", "description": "The command line that made the run."},
-        "settings": {"type": "object", "required": ["seeds", "quick", "datasets"]},
+        "settings": {
+            "type": "object", "required": ["seeds", "quick", "datasets", "jobs", "wall_seconds"],
+            "properties": {
+                "seeds": {"type": "integer"}, "quick": {"type": "boolean"},
+                "datasets": {"type": "array", "items": {"type": "string"}},
+                "jobs": {"type": "integer", "description": "Fits run at a time (--jobs), each "
+                                                          "on one thread."},
+                "wall_seconds": {"type": "number",
+                                 "description": "Wall-clock seconds of the experiments."}}},
         "versions": {
             "type": "object",
             "required": ["python", "numpy", "scipy", "torch", "scikit-learn"],
@@ -118,6 +153,7 @@ SCHEMA = {
         },
         "datasets": {"type": "object", "additionalProperties": DATASET,
                      "description": "One entry per data set run: xor, digits, mnist."},
+        "textbook": TEXTBOOK,
         "conventions": {
             "type": "object",
             "description": "Per-epoch distance (max |weight difference|) from scikit-learn of "

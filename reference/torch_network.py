@@ -98,9 +98,10 @@ class TorchNetwork:
     # --- data in and out ---------------------------------------------------------------
 
     def tensor(self, a: ArrayLike) -> torch.Tensor:
-        if sp.issparse(a):
-            a = a.toarray()
-        return torch.as_tensor(np.asarray(a), device=self.device).to(self.dtype)
+        a = a.toarray() if sp.issparse(a) else np.asarray(a)
+        if not a.flags.writeable:  # e.g. a memory map: torch wants memory it may write
+            a = a.copy()
+        return torch.as_tensor(a, device=self.device).to(self.dtype)
 
     @property
     def coefs(self) -> list[np.ndarray]:

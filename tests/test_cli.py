@@ -1,0 +1,190 @@
+"""python -m comparisons fails fast and cleanly: every argument checked before any training
+(exit 2, one line naming the problem), damaged data files refused without a traceback,
+Ctrl-C stops at once (exit 130) and leaves no report behind, and --jobs changes nothing but
+the time it takes."""
+
+import gzip
+import json
+import os
+import signal
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from comparisons.cli import main
+from comparisons.data import MNIST_FILES, read_idx
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def idx_bytes(array):
+    header = struct.pack(">HBB", 0, 8, array.ndim) + struct.pack(">" + "I" * array.ndim,
+                                                                 *array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def mnist_folder(folder, n_train=20, n_test=10, compress=True, image_shape=(28, 28)):
+    folder.mkdir(exist_ok=True)
+    rng = np.random.default_rng(0)
+    parts = {"train_images": rng.integers(0, 256, (n_train, *image_shape)),
+             "train_labels": rng.integers(0, 10, n_train),
+             "test_images": rng.integers(0, 256, (n_test, *image_shape)),
+             "test_labels": rng.integers(0, 10, n_test)}
+    for key, name in MNIST_FILES.items():
+        data = idx_bytes(parts[key])
+        if compress:
+            (folder / (name + ".gz")).write_bytes(gzip.compress(data))
+        else:
+            (folder / name).write_bytes(data)
+    return folder
+
+
+def fails_fast(argv, capsys, *words):
+    start = time.perf_counter()
+    assert main([*argv, "--quiet"]) == 2
+    assert time.perf_counter() - start < 10  # refused before any training
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+def test_out_that_is_a_file_fails_before_training(tmp_path, capsys):
+    (tmp_path / "taken").write_text("a file")
+    fails_fast(["--out", str(tmp_path / "taken")], capsys, "is a file")
+
+
+def test_out_under_a_file_fails_before_training(tmp_path, capsys):
+    (tmp_path / "taken").write_text("a file")
+    fails_fast(["--out", str(tmp_path / "taken" / "report")], capsys, "cannot be created")
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
+                    reason="root may write into a read-only folder")
+def test_out_in_a_read_only_folder_fails_before_training(tmp_path, capsys):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        fails_fast(["--out", str(folder)], capsys, "not writable")
+    finally:
+        folder.chmod(0o755)
+
+
+def test_data_dir_without_mnist_is_refused(tmp_path, capsys):
+    fails_fast(["--dataset", "xor", "--data-dir", str(tmp_path), "--out", str(tmp_path / "o")],
+               capsys, "--data-dir is for MNIST")
+
+
+def _damage(folder, how):
+    path = folder / (MNIST_FILES["train_images"] + ".gz")
+    raw = path.read_bytes()
+    if how == "truncated gzip":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif how == "not gzip at all":
+        path.write_bytes(b"\x1f\x8b" + b"garbage" * 20)
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "wrong magic":
+        path.write_bytes(gzip.compress(b"\x00\x00\x0d\x03" + gzip.decompress(raw)[4:]))
+    elif how == "truncated body":
+        path.write_bytes(gzip.compress(gzip.decompress(raw)[:-100]))
+    elif how == "trailing bytes":
+        path.write_bytes(gzip.compress(gzip.decompress(raw) + b"extra"))
+    elif how == "a folder":
+        path.unlink()
+        path.mkdir()
+    elif how == "huge header":
+        path.write_bytes(gzip.compress(struct.pack(">HBBIII", 0, 8, 3, 2**31, 28, 28)))
+    elif how == "label count":
+        label = folder / (MNIST_FILES["train_labels"] + ".gz")
+        label.write_bytes(gzip.compress(idx_bytes(np.zeros(7))))
+    elif how == "label 12":
+        label = folder / (MNIST_FILES["train_labels"] + ".gz")
+        label.write_bytes(gzip.compress(idx_bytes(np.full(20, 12))))
+    return path
+
+
+@pytest.mark.parametrize("how", ["truncated gzip", "not gzip at all", "empty", "wrong magic",
+                                 "truncated body", "trailing bytes", "a folder", "huge header",
+                                 "label count", "label 12"])
+def test_damaged_mnist_files_are_one_line_errors_naming_the_file(how, tmp_path, capsys):
+    folder = mnist_folder(tmp_path / "mnist")
+    _damage(folder, how)
+    fails_fast(["--dataset", "mnist", "--data-dir", str(folder), "--out", str(tmp_path / "o")],
+               capsys, "train-")
+
+
+def test_images_that_are_not_28_by_28_are_refused(tmp_path, capsys):
+    folder = mnist_folder(tmp_path / "mnist", image_shape=(27, 27))
+    fails_fast(["--dataset", "mnist", "--data-dir", str(folder), "--out", str(tmp_path / "o")],
+               capsys, "28 x 28")
+
+
+def test_a_gz_name_holding_plain_bytes_is_read_by_its_content(tmp_path):
+    path = tmp_path / "plain.gz"
+    path.write_bytes(idx_bytes(np.arange(12).reshape(3, 4)))
+    np.testing.assert_array_equal(read_idx(str(path)), np.arange(12).reshape(3, 4))
+
+
+def test_a_gzip_bomb_is_refused_after_reading_its_header_only(tmp_path):
+    path = tmp_path / "bomb.gz"
+    with gzip.open(path, "wb") as f:  # a header promising 2**31 bytes, then a few zeros
+        f.write(struct.pack(">HBBI", 0, 8, 1, 2**31) + bytes(10**6))
+    with pytest.raises(ValueError, match="more than the"):
+        read_idx(str(path))
+
+
+def test_ctrl_c_stops_at_once_with_130_and_leaves_no_report(tmp_path):
+    out = tmp_path / "report"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "comparisons", "--quick", "--quiet", "--jobs", "2",
+         "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    time.sleep(8)  # well into the fits
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert list(out.iterdir()) == []  # no report files, no temporary folder
+
+
+def _without_timings(value):
+    if isinstance(value, dict):
+        return {k: _without_timings(v) for k, v in value.items()
+                if k not in ("fit_seconds", "created", "command", "jobs", "wall_seconds")}
+    if isinstance(value, list):
+        return [_without_timings(v) for v in value]
+    return value
+
+
+def test_results_are_bit_identical_for_any_number_of_jobs(tmp_path):
+    results = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        assert main(["--dataset", "digits", "--quick", "--seeds", "2", "--quiet",
+                     "--jobs", jobs, "--out", str(out)]) == 0
+        results.append(json.loads((out / "results.json").read_text()))
+    assert results[0]["settings"]["jobs"] == 1 and results[1]["settings"]["jobs"] == 2
+    assert _without_timings(results[0]) == _without_timings(results[1])
+
+
+def test_a_second_run_replaces_the_report_and_keeps_other_files(tmp_path):
+    out = tmp_path / "report"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    for _ in range(2):
+        assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
+                     "--out", str(out)]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["notes.txt", "report.html", "report.md", "results.json"]
