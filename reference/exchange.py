@@ -13,6 +13,7 @@ import torch
 from sklearn.base import BaseEstimator, is_classifier
 
 from reference.torch_mlp import TorchMLP
+from scratch.parameters import unpack_flat
 
 
 def load_into_torch(module: TorchMLP, coefs: list[np.ndarray],
@@ -51,16 +52,10 @@ def flat_from_torch(tensors: list[torch.Tensor]) -> np.ndarray:
 def torch_from_flat(flat: np.ndarray, like: list[torch.Tensor]) -> list[torch.Tensor]:
     """The inverse of ``flat_from_torch``: new tensors shaped (and typed, and placed) like
     ``like``."""
-    shapes = [tuple(t.shape) for t in like]
-    pieces, start = [None] * len(like), 0
-    for k in list(range(0, len(like), 2)) + list(range(1, len(like), 2)):
-        shape = shapes[k][::-1]  # a weight is packed as (n_in, n_out), a bias as (n_out,)
-        size = int(np.prod(shape))
-        piece = np.asarray(flat[start : start + size]).reshape(shape)
-        pieces[k] = torch.as_tensor(np.ascontiguousarray(piece.T), dtype=like[k].dtype,
-                                    device=like[k].device)
-        start += size
-    return pieces
+    coefs, intercepts = unpack_flat(flat, [tuple(W.shape)[::-1] for W in like[0::2]])
+    arrays = [a for pair in zip([W.T for W in coefs], intercepts) for a in pair]
+    return [torch.as_tensor(np.ascontiguousarray(a), dtype=t.dtype, device=t.device)
+            for a, t in zip(arrays, like)]
 
 
 def one_logit(coefs: list[np.ndarray],

@@ -1,10 +1,13 @@
 """One question, three answers: the gradient of scikit-learn's objective at given weights.
 
 ``scratch_gradients``, ``torch_gradients`` (autograd), ``sklearn_gradients`` (its own
-backprop) and ``finite_difference_gradients`` (central differences on scratch's loss) all take
+backprop) and ``finite_difference_gradients`` (central differences on scratch's loss, through
+``finite_differences``, which differentiates any loss function) all take
 weights in scikit-learn's layout and an encoded target ``Y`` (n_samples, n_outputs), and return
 ``(loss, coef_grads, intercept_grads)``. ``assert_same_gradients`` compares any two of them.
 """
+
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -78,6 +81,42 @@ def sklearn_gradients(
                                       sample_weight=sample_weight)
 
 
+def finite_differences(loss: Callable[[list[np.ndarray]], float], params: list[np.ndarray],
+                       *, h: float = 1e-4, max_coordinates: int | None = None, seed: int = 0,
+                       valid: Callable[[list[np.ndarray]], bool] | None = None,
+                       ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Fourth-order central differences of any ``loss(params) -> float``, one coordinate at
+    a time: dL/dw = [8 (L(w + h) - L(w - h)) - (L(w + 2h) - L(w - 2h))] / 12h, error O(h^4).
+
+    ``params`` is a list of float arrays of any shapes; ``loss`` receives copies with one
+    coordinate moved (the caller's arrays are never changed). Every coordinate, or
+    ``max_coordinates`` sampled per array. ``valid(moved params)`` may refuse a moved point
+    (a step across a ReLU kink, where the loss has no derivative): such coordinates are left
+    out. Returns, per array, (flat indices, derivatives).
+    """
+    rng = np.random.default_rng(seed)
+    base = [np.array(p, dtype=np.float64) for p in params]
+    out = []
+    for k, array in enumerate(base):
+        idx = np.arange(array.size)
+        if max_coordinates is not None and idx.size > max_coordinates:
+            idx = np.sort(rng.choice(idx, max_coordinates, replace=False))
+        kept, values = [], []
+        for j in idx:
+            losses, ok = [], True
+            for step in (h, -h, 2 * h, -2 * h):
+                moved = [p.copy() for p in base]
+                moved[k].flat[j] += step
+                ok = ok and (valid is None or valid(moved))
+                losses.append(float(loss(moved)))
+            if ok:
+                kept.append(j)
+                values.append((8 * (losses[0] - losses[1]) - (losses[2] - losses[3]))
+                              / (12 * h))
+        out.append((np.array(kept, dtype=int), np.array(values)))
+    return out
+
+
 def finite_difference_gradients(
     coefs: list[np.ndarray], intercepts: list[np.ndarray], X: np.ndarray, Y: np.ndarray, *,
     activation: str, out_activation: str, alpha: float = 0.0,
@@ -90,14 +129,12 @@ def finite_difference_gradients(
                            consistent=True)
     X = np.asarray(X, dtype=np.float64)
     theta = net.params.copy()
-    grad = np.empty_like(theta)
-    for j in range(theta.size):
-        values = []
-        for step in (h, -h, 2 * h, -2 * h):
-            net.params[...] = theta
-            net.params[j] += step
-            values.append(net.loss_and_gradients(X, Y, alpha, sample_weight))
-        grad[j] = (8 * (values[0] - values[1]) - (values[2] - values[3])) / (12 * h)
+
+    def objective(flat: list[np.ndarray]) -> float:
+        net.params[...] = flat[0]
+        return net.loss_and_gradients(X, Y, alpha, sample_weight)
+
+    (_, grad), = finite_differences(objective, [theta], h=h)
     net.params[...] = theta
     loss = net.loss_and_gradients(X, Y, alpha, sample_weight)
     net.grads[...] = grad

@@ -34,7 +34,7 @@ from scratch.conventions import resolve_conventions
 from scratch.initialization import glorot_uniform, torch_uniform
 from scratch.losses import make_loss
 from scratch.network import Network
-from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS
+from scratch.parameters import MLP_CONSTRAINTS, REGRESSOR_CONSTRAINTS, unpack_flat
 from scratch.persistence import MAX_BYTES, load_model, save_model
 from scratch.training import (
     NON_FINITE_WEIGHTS,
@@ -286,9 +286,7 @@ class BaseMLP(BaseEstimator):
             )
         net = self._network()
         loss = net.loss_and_gradients(X, y, self.alpha, sample_weight)
-        coef_grads = [layer.grad_W.copy() for layer in net.layers]
-        intercept_grads = [layer.grad_b.copy() for layer in net.layers]
-        return loss, coef_grads, intercept_grads
+        return loss, *unpack_flat(net.flat_grads(), [W.shape for W in self.coefs_])
 
     def _loss_grad_lbfgs(self, packed_coef_inter, X, y, sample_weight, activations, deltas,
                          coef_grads, intercept_grads):

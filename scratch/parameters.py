@@ -44,3 +44,17 @@ REGRESSOR_CONSTRAINTS = {
     **MLP_CONSTRAINTS,
     "loss": [StrOptions({"squared_error", "poisson"})],
 }
+
+
+def unpack_flat(flat: np.ndarray, coef_shapes: list[tuple[int, int]]
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A flat vector packed as scikit-learn packs its parameters (every coefficient matrix,
+    row-major, then every intercept vector) as (coefs, intercepts): coefs shaped
+    ``coef_shapes`` (n_in, n_out), intercepts (n_out,). Copies."""
+    shapes = list(coef_shapes) + [(shape[1],) for shape in coef_shapes]
+    pieces, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        pieces.append(np.array(flat[start : start + size]).reshape(shape))
+        start += size
+    return pieces[: len(coef_shapes)], pieces[len(coef_shapes) :]

@@ -62,10 +62,11 @@ class SafeNpz:
     """An ``.npz`` archive opened for inspection; use as a context manager.
 
     ``allowed`` is a regular expression that every member name (without ``.npy``) must match
-    in full; ``members`` maps each name to its ``Member``.
+    in full, and there may be at most ``max_members``; ``members`` maps each name to its
+    ``Member``.
     """
 
-    def __init__(self, path: str | os.PathLike, allowed: str) -> None:
+    def __init__(self, path: str | os.PathLike, allowed: str, max_members: int = 4096) -> None:
         self.path = path
         with open(path, "rb") as f:  # FileNotFoundError and IsADirectoryError pass through
             start = f.read(len(NPY_MAGIC))
@@ -76,6 +77,9 @@ class SafeNpz:
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
             raise ArchiveError(f"it is not a zip archive ({error})") from None
         try:
+            if len(self.zip.infolist()) > max_members:
+                raise ArchiveError(f"it holds {len(self.zip.infolist())} members, more than "
+                                   f"{max_members}")
             self.members = self._inspect(allowed)
         except BaseException:
             self.zip.close()

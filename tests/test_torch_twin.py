@@ -12,7 +12,8 @@ from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from reference.torch_estimators import TorchMLPClassifier
+import scratch
+from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
 from tests.datasets import digits, xor
 
 
@@ -82,3 +83,24 @@ def test_the_callers_global_torch_rng_is_left_alone():
         TorchMLPClassifier((5,), max_iter=2, random_state=0, conventions="torch",
                            dropout=0.2).fit(X, y)
     assert torch.equal(torch.rand(3), expected)
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel", "regression",
+                                  "multioutput"])
+def test_loss_and_gradients_of_the_twin_equal_scratchs(task):
+    from tests.datasets import task_data
+
+    X, y = task_data(task, np.random.default_rng(0), n=30)
+    regression = task in ("regression", "multioutput")
+    ours, twin = ((scratch.MLPRegressor, TorchMLPRegressor) if regression
+                  else (scratch.MLPClassifier, TorchMLPClassifier))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = ours(hidden_layer_sizes=(4,), max_iter=3, random_state=0, alpha=0.3).fit(X, y)
+        b = twin(hidden_layer_sizes=(4,), max_iter=3, random_state=0, alpha=0.3).fit(X, y)
+    loss_a, coefs_a, intercepts_a = a.loss_and_gradients(X, y)
+    loss_b, coefs_b, intercepts_b = b.loss_and_gradients(X, y)
+    assert loss_b == pytest.approx(loss_a, rel=1e-12)
+    for g, h in zip(coefs_a + intercepts_a, coefs_b + intercepts_b):
+        assert g.shape == h.shape
+        np.testing.assert_allclose(h, g, rtol=1e-10, atol=1e-14)
