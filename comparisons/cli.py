@@ -26,7 +26,7 @@ import sklearn
 import torch
 from tqdm import tqdm
 
-from comparisons import data, experiments, figures, lecture, report, textbook
+from comparisons import checker_demo, data, experiments, figures, lecture, report, textbook
 from comparisons.conventions import ROWS
 from comparisons.data import digits_images
 from comparisons.parallel import default_jobs, interrupts_stop_fits
@@ -199,6 +199,8 @@ def run(args: argparse.Namespace, argv: list[str], plan: dict) -> tuple[dict, di
     progress.set_description("conventions")
     results["conventions"] = experiments.convention_trajectories(
         6 if args.quick else 12, jobs, progress)
+    progress.set_description("checker")
+    results["checker"] = checker_demo.run()
     progress.set_description("lecture")
     xor_counts, single_layer_models = lecture.xor_single_layer()
     results["lecture"] = {

@@ -129,6 +129,35 @@ def textbook_text(tb: dict) -> str:
             "book's initial weights and the epoch order.")
 
 
+CHECKER_TEXT = (
+    "reference.check_backprop holds your own backward pass against the references and names "
+    "what is wrong (docs/checking.md). Here it checks the textbook's network as the book "
+    "writes it (scratch/textbook_net.py): every gradient is exact, the conventions are found "
+    "without being given (summed batch, L2 alpha/2 sum W^2 on the weights), and the book's "
+    "cost is caught adding an L2 term twice what its update differentiates. Then the same "
+    "network with the classic mistake planted, the sigmoid's derivative taken at z: the "
+    "output layer stays right, the hidden layer is named, and so is the mistake. Last, "
+    "reference.check_optimizer on scratch's own Adam.")
+CHECKER_CAPTIONS = {"textbook": "The textbook's network, as written:",
+                    "mistake": "The same network with sigmoid's derivative taken at z:",
+                    "optimizer": "scratch's Adam (scratch/adam.py) against the frameworks':"}
+
+
+def checker_markdown(checker: dict) -> str:
+    parts = [CHECKER_TEXT]
+    for key, caption in CHECKER_CAPTIONS.items():
+        parts += ["", caption, "", "```text", checker[key]["text"], "```"]
+    return "\n".join(parts)
+
+
+def checker_html(checker: dict) -> str:
+    parts = [f"<p>{html.escape(CHECKER_TEXT)}</p>"]
+    for key, caption in CHECKER_CAPTIONS.items():
+        parts += [f"<p>{html.escape(caption)}</p>",
+                  f"<pre>{html.escape(checker[key]['text'])}</pre>"]
+    return "\n".join(parts)
+
+
 def automates_table() -> str:
     rows = ["| step | scratch does it by hand | PyTorch does it for you | scikit-learn does it "
             "for you |", "|---|---|---|---|"]
@@ -184,7 +213,8 @@ def markdown(results: dict) -> str:
         out += ["## The textbook's network on MNIST, three ways", "", textbook_text(tb), "",
                 textbook_conversion_table(tb), "",
                 textbook_table(tb, results["datasets"].get("mnist")), ""]
-    out += ["## Conventions", "", conventions_table(results["conventions"]), "",
+    out += ["## Check your own network", "", checker_markdown(results["checker"]), "",
+            "## Conventions", "", conventions_table(results["conventions"]), "",
             "## What each framework automates", "", automates_table(), "",
             "## The lecture, runnable", "", lecture_tables(results["lecture"]), ""]
     if "benchmark" in results:
@@ -225,6 +255,7 @@ table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.85em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; }
 th { background: #f0f0f0; }
 figure { margin: 1em 0; } img { max-width: 100%; }
+pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
 .verdict { font-size: 1.1em; padding: 0.6em 1em; background: #eef7ee;
            border-left: 4px solid #2ca02c; }
 .warn { background: #fdf3e7; border-left-color: #ff7f0e; }
@@ -294,7 +325,8 @@ def write_html(results: dict, figs: dict[str, str], path: str) -> None:
         parts += [f"<h2>{html.escape(name)}: confusion matrix and misclassified test images"
                   "</h2>", _img(figs[key], f"{name} confusion matrix"),
                   _img(figs[f"misclassified_{name}"], f"{name} misclassified")]
-    parts += ["<h2>What each framework automates</h2>", _md_table_to_html(automates_table()),
+    parts += ["<h2>Check your own network</h2>", checker_html(results["checker"]),
+              "<h2>What each framework automates</h2>", _md_table_to_html(automates_table()),
               "<h2>The lecture, runnable</h2>", _blocks_to_html(lecture_tables(results["lecture"])),
               _img(figs["vanishing"], "vanishing gradients"), _img(figs["dropout"], "dropout")]
     if "benchmark" in figs:

@@ -126,7 +126,7 @@ SCHEMA = {
     "title": "python -m comparisons results",
     "type": "object",
     "required": ["schema_version", "created", "command", "settings", "versions", "machine",
-                 "datasets", "conventions", "lecture"],
+                 "datasets", "conventions", "lecture", "checker"],
     "properties": {
         "schema_version": {"const": 1},
         "created": {"type": "string", "description": "UTC time, ISO 8601."},
@@ -154,6 +154,13 @@ SCHEMA = {
         "datasets": {"type": "object", "additionalProperties": DATASET,
                      "description": "One entry per data set run: xor, digits, mnist."},
         "textbook": TEXTBOOK,
+        "checker": {
+            "type": "object",
+            "description": "reference.check_backprop on the textbook's network as written and "
+                           "with the classic mistake planted, and reference.check_optimizer on "
+                           "scratch's Adam: each verdict and its printed report.",
+            "required": ["textbook", "mistake", "optimizer"],
+            "additionalProperties": {"type": "object", "required": ["ok", "text"]}},
         "conventions": {
             "type": "object",
             "description": "Per-epoch distance (max |weight difference|) from scikit-learn of "

@@ -19,9 +19,9 @@ learning_rate_init = 0.05 and alpha = 0.01. That holds batch by batch only when 
 is full (a short last batch would get a larger step), so the training set is a multiple of
 100. The book's output layer is the twins' multilabel one: targets given one-hot make
 scikit-learn use one logistic unit per class with the summed cross-entropy, the book's cost;
-a prediction is the class with the largest output. ``book_step`` is the book's update,
-written as the book computes it, and the tests hold one step of it equal to one step of each
-twin.
+a prediction is the class with the largest output. ``scratch.textbook_net.TextbookNet`` is
+the book's network and update, written as the book computes them, and the tests hold one
+step of it equal to one step of each twin.
 """
 
 import time
@@ -35,6 +35,7 @@ from comparisons.experiments import quiet
 from comparisons.parallel import run_tasks
 from reference.sklearn_adapters import sklearn_fit_from
 from reference.torch_estimators import TorchMLPClassifier
+from scratch.textbook_net import TextbookNet
 
 BOOK = dict(n_hidden=100, l2=0.01, eta=0.0005, minibatch_size=100, epochs=200)
 BOOK_ACCURACY = 0.9754  # the chapter's test accuracy, full MNIST: 55,000 / 10,000 images
@@ -52,42 +53,13 @@ def twin_params(n_hidden: int = 100, l2: float = 0.01, eta: float = 0.0005,
                 tol=0.0, n_iter_no_change=epochs + 1)  # the book never stops early
 
 
-def book_init(layer_units: list[int], seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The book's initial weights: W ~ N(0, 0.1), shaped (n_in, n_out); biases 0."""
-    rng = np.random.RandomState(seed)
-    coefs = [rng.normal(0.0, 0.1, (n_in, n_out))
-             for n_in, n_out in zip(layer_units[:-1], layer_units[1:])]
-    return coefs, [np.zeros(n_out) for n_out in layer_units[1:]]
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def book_step(coefs: list[np.ndarray], intercepts: list[np.ndarray], X: np.ndarray,
-              Y: np.ndarray, eta: float = 0.0005, l2: float = 0.01
-              ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """One minibatch update of the book's one-hidden-layer network, as the book writes it.
-
-    X (n, n_features), Y one-hot (n, n_classes); returns the new (coefs, intercepts).
-    """
-    (W_h, W_out), (b_h, b_out) = coefs, intercepts
-    a_h = _sigmoid(X @ W_h + b_h)                     # hidden activations
-    a_out = _sigmoid(a_h @ W_out + b_out)             # one sigmoid per class
-    delta_out = a_out - Y                             # summed cross-entropy, sigmoid outputs
-    delta_h = (delta_out @ W_out.T) * a_h * (1 - a_h)  # sigmoid'(z) = a (1 - a)
-    grad_W_h, grad_b_h = X.T @ delta_h, delta_h.sum(axis=0)
-    grad_W_out, grad_b_out = a_h.T @ delta_out, delta_out.sum(axis=0)
-    return ([W_h - eta * (grad_W_h + l2 * W_h), W_out - eta * (grad_W_out + l2 * W_out)],
-            [b_h - eta * grad_b_h, b_out - eta * grad_b_out])
-
-
 def _fit(framework: str, params: dict, seed: int, split: tuple) -> dict:
     X_tr, X_te, y_tr, y_te = split
     classes = np.unique(y_tr)
     Y = (y_tr[:, None] == classes).astype(int)  # one-hot: one logistic output per class
-    coefs, intercepts = book_init([X_tr.shape[1], *params["hidden_layer_sizes"], len(classes)],
-                                  seed)
+    params_book = TextbookNet.init(X_tr.shape[1], params["hidden_layer_sizes"][0],
+                                   len(classes), seed)
+    coefs, intercepts = params_book[0::2], params_book[1::2]
     start = time.perf_counter()
     with quiet():
         if framework == "sklearn":

@@ -27,7 +27,7 @@ class Mistake:
 
     where: str  # "hidden": a hidden layer's backward step; "layer": one layer's weight or bias
     #             gradient; "output": the output delta
-    text: str  # a sentence; {act} stands for the hidden activation
+    text: str  # a sentence; {act}, {right}, {at_z}, {of_h}: see ``FORMS``
     activations: tuple[str, ...] = ()  # hidden activations it applies to (empty: all)
     outputs: tuple[tuple[str, str], ...] = ()  # (output, loss) pairs it applies to
     square: bool = False  # only possible when the layer's W is square (shapes allow it)
@@ -35,13 +35,11 @@ class Mistake:
 
 MISTAKES = {
     "derivative_at_z": Mistake(
-        "hidden", "the {act} derivative is taken at the pre-activation z (z (1 - z), or "
-        "1 - z^2 for tanh) instead of at the unit's output h = f(z) (h (1 - h), 1 - h^2)",
-        activations=("logistic", "tanh")),
+        "hidden", "the {act} derivative is taken at the pre-activation z ({at_z}) instead of "
+        "at the unit's output h = {act}(z) ({right})", activations=("logistic", "tanh")),
     "derivative_of_the_output": Mistake(
-        "hidden", "the {act} derivative is applied to the unit's output h, as if it were z: "
-        "f'(h) = f(h) (1 - f(h)) instead of f'(z) = h (1 - h)",
-        activations=("logistic", "tanh")),
+        "hidden", "the {act} derivative is applied to the unit's output h as if it were z "
+        "({of_h}) instead of read from it ({right})", activations=("logistic", "tanh")),
     "missing_derivative": Mistake(
         "hidden", "the activation's derivative is missing: the error passed back is "
         "delta_next W^T, never multiplied by f'(z)", activations=("logistic", "tanh", "relu",
@@ -76,6 +74,19 @@ MISTAKES = {
         "output", "the gradient is that of independent sigmoid outputs, but the output is a "
         "softmax", outputs=(("softmax", "cross_entropy"),)),
 }
+
+
+FORMS = {  # how each activation's derivative is written: right, at z, of the output h
+    "logistic": {"right": "h (1 - h)", "at_z": "z (1 - z)",
+                 "of_h": "sigmoid(h) (1 - sigmoid(h))"},
+    "tanh": {"right": "1 - h^2", "at_z": "1 - z^2", "of_h": "1 - tanh(h)^2"},
+}
+
+
+def describe(name: str, activation: str) -> str:
+    """Mistake ``name``'s sentence, written for ``activation``."""
+    forms = FORMS.get(activation, {"right": "f'(z)", "at_z": "f'(z) at z", "of_h": "f'(h)"})
+    return MISTAKES[name].text.format(act=activation, **forms)
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

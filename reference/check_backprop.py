@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from numpy.typing import ArrayLike
 
 from reference.backprop_conventions import SKLEARN, Convention, candidates, familiarity
-from reference.backprop_variants import MISTAKES, data_gradient, forward, unit_loss
+from reference.backprop_variants import MISTAKES, data_gradient, describe, forward, unit_loss
 from reference.gradients import finite_differences, relative_difference
 from reference.sklearn_adapters import sklearn_loss_and_gradients
 from scratch.activations import ACTIVATIONS
@@ -606,8 +606,8 @@ def check_backprop(grad_fn: Callable, params: Sequence[ArrayLike], X: ArrayLike,
         loss_ok, sentence = _check_loss(
             grad_fn, originals, X, Y, grads, names,
             lambda moved: valid(_to_sklearn(moved, layout)), conv.l2(n) * alpha)
-        if sentence:
-            diagnosis.append(sentence)
+        if sentence and (all(r["ok"] for r in rows) or "L2 term of your loss" in sentence):
+            diagnosis.append(sentence)  # (a wrong gradient is not the loss's: said above)
     references = _references(problem, X, target, conv, E, activation, output, loss,
                              negative_slope, valid)
     ok = all(r["ok"] for r in rows) and not changed
@@ -685,7 +685,7 @@ def _mistake_sentence(p: _Problem, match: _Match, X: np.ndarray, Y: np.ndarray,
     Dm = _flat(data_gradient(p.coefs, p.intercepts, X, Y, activation, output, loss, slope,
                              mistake=name, layer=layer))
     affected = [n for n, a, b in zip(p.names, Dm, D) if relative_difference(a, b) > rtol]
-    text = MISTAKES[name].text.format(act=activation)
+    text = describe(name, activation)
     kind = MISTAKES[name].where
     where = ("" if kind == "output" else
              f", at hidden layer {layer + 1}'s activation (between W{layer} and W{layer + 1})"

@@ -8,9 +8,10 @@ from sklearn.datasets import load_digits
 
 import scratch
 from comparisons.data import SHIPPED_TEST_SIZE, shipped_mnist
-from comparisons.textbook import BOOK, book_init, book_step, run, twin_params
+from comparisons.textbook import BOOK, run, twin_params
 from reference import TorchMLPClassifier
 from reference.sklearn_adapters import sklearn_fit_from
+from scratch.textbook_net import TextbookNet
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -24,8 +25,9 @@ def one_hot_batch(n=100):
 @pytest.mark.parametrize("eta,l2", [(0.0005, 0.01), (0.003, 0.5), (0.001, 0.0)])
 def test_one_book_step_is_one_step_of_the_twins(framework, eta, l2):
     X, Y = one_hot_batch()
-    coefs, intercepts = book_init([64, 20, 10], seed=3)
-    expected = book_step(coefs, intercepts, X, Y, eta=eta, l2=l2)
+    start = TextbookNet.init(64, 20, 10, seed=3)
+    coefs, intercepts = start[0::2], start[1::2]
+    expected = TextbookNet(l2=l2, eta=eta).step(start, X, Y)
     params = {**twin_params(n_hidden=20, l2=l2, eta=eta, minibatch_size=len(X), epochs=1),
               "shuffle": False}
     if framework == "sklearn":
@@ -34,7 +36,7 @@ def test_one_book_step_is_one_step_of_the_twins(framework, eta, l2):
         cls = scratch.MLPClassifier if framework == "scratch" else TorchMLPClassifier
         model = cls(**params).fit(X, Y, coefs_init=coefs, intercepts_init=intercepts)
     assert model.out_activation_ == "logistic" and model.n_outputs_ == 10
-    for ours, book in zip(model.coefs_ + model.intercepts_, expected[0] + expected[1]):
+    for ours, book in zip(model.coefs_ + model.intercepts_, expected[0::2] + expected[1::2]):
         np.testing.assert_allclose(ours, book, rtol=0, atol=1e-14)
 
 
