@@ -26,7 +26,16 @@ import sklearn
 import torch
 from tqdm import tqdm
 
-from comparisons import checker_demo, data, experiments, figures, lecture, report, textbook
+from comparisons import (
+    checker_demo,
+    data,
+    experiments,
+    figures,
+    lecture,
+    lecture_figures,
+    report,
+    textbook,
+)
 from comparisons.conventions import ROWS
 from comparisons.data import digits_images
 from comparisons.parallel import default_jobs, interrupts_stop_fits
@@ -153,7 +162,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     ok, text = report.verdict(results)
     print(text)
-    print(f"Wrote {os.path.join(args.out, 'report.html')}, report.md and results.json.")
+    print(f"Wrote {os.path.join(args.out, 'report.html')}, report.md, results.json and "
+          "figures/ (each figure as PNG and SVG).")
     return 0
 
 
@@ -165,6 +175,7 @@ def run(args: argparse.Namespace, argv: list[str], plan: dict) -> tuple[dict, di
     book_seeds, book_epochs = min(seeds, 3), 50 if args.quick else 200
     total = (len(names) * (seeds * len(experiments.MODELS) + 2) + len(ROWS) + 1
              + (book_seeds * len(textbook.FRAMEWORKS) if "mnist" in names else 0))
+    # (the checker and the lecture run in the last step)
     progress = tqdm(total=total, disable=args.quiet, file=sys.stderr, unit="step",
                     desc="comparisons")
     results = {"schema_version": 1,
@@ -202,14 +213,21 @@ def run(args: argparse.Namespace, argv: list[str], plan: dict) -> tuple[dict, di
     progress.set_description("checker")
     results["checker"] = checker_demo.run()
     progress.set_description("lecture")
+    ancestor_errors, ancestor_models = lecture.ancestors()
     xor_counts, single_layer_models = lecture.xor_single_layer()
     results["lecture"] = {
+        "ancestors": ancestor_errors,
         "xor_single_layer": xor_counts,
         "worked_example": lecture.worked_example_check(),
         "gates": lecture.gates(),
+        "sigmoid_derivative": lecture.sigmoid_derivative_check(),
+        "reverse_vs_forward": lecture.reverse_vs_forward(
+            (16, 64, 256) if args.quick else (16, 64, 256, 512, 1024)),
         "vanishing_gradients": lecture.vanishing_gradients(),
-        "dropout": lecture.dropout_gap(seeds=2 if args.quick else 3,
-                                       epochs=100 if args.quick else 200, jobs=jobs),
+        "vanishing_in_training": lecture.vanishing_in_training(
+            seeds=2 if args.quick else 3, epochs=15 if args.quick else 30, jobs=jobs),
+        "dropout": lecture.dropout_gap(seeds=4 if args.quick else 10,
+                                       epochs=40 if args.quick else 80, jobs=jobs),
     }
     progress.update(1)
     progress.close()
@@ -219,35 +237,57 @@ def run(args: argparse.Namespace, argv: list[str], plan: dict) -> tuple[dict, di
         with open(bench_path) as f:
             results["benchmark"] = json.load(f)
     results["settings"]["wall_seconds"] = time.perf_counter() - started
-    figs = make_figures(results, kept, single_layer_models, definitions)
+    figs = make_figures(results, kept, single_layer_models, ancestor_models, definitions)
     return results, figs
 
 
-def make_figures(results: dict, kept: dict, single_layer_models: dict,
-                 definitions: dict) -> dict[str, str]:
-    datasets = results["datasets"]
-    figs = {"accuracy": figures.accuracy(datasets), "fit_times": figures.fit_times(datasets),
-            "gradients": figures.gradient_agreement(datasets),
-            "trajectories": figures.trajectories(results["conventions"]),
-            "loss_curves": figures.loss_curves(datasets),
-            "vanishing": figures.vanishing(results["lecture"]["vanishing_gradients"]),
-            "dropout": figures.dropout(results["lecture"]["dropout"])}
+def make_figures(results: dict, kept: dict, single_layer_models: dict, ancestor_models: dict,
+                 definitions: dict) -> dict[str, tuple]:
+    """name -> (figure, caption, alt text), for every figure the results allow."""
+    datasets, lec = results["datasets"], results["lecture"]
+    figs = {
+        "accuracy": (figures.accuracy(datasets), "test accuracy per seed"),
+        "fit_times": (figures.fit_times(datasets), "fit time per model"),
+        "gradients": (figures.gradient_agreement(datasets),
+                      "relative gradient differences per layer"),
+        "trajectories": (figures.trajectories(results["conventions"]),
+                         "distance from scikit-learn per epoch"),
+        "loss_curves": (figures.loss_curves(datasets), "loss curves overlaid"),
+        "ancestors_errors": (lecture_figures.ancestors_errors(lec["ancestors"]),
+                             "misclassified points per epoch"),
+        "ancestors_lines": (lecture_figures.ancestors_lines(ancestor_models),
+                            "single-layer decision lines"),
+        "worked_example": (lecture_figures.worked_example(lec["worked_example"]),
+                           "worked example graph"),
+        "reverse_forward": (lecture_figures.reverse_forward(lec["reverse_vs_forward"]),
+                            "reverse mode against forward mode"),
+        "vanishing": (lecture_figures.vanishing(lec["vanishing_gradients"]),
+                      "vanishing gradients"),
+        "vanishing_training": (lecture_figures.vanishing_training(lec["vanishing_in_training"]),
+                               "vanishing gradients during training"),
+        "dropout": (lecture_figures.dropout(lec["dropout"]), "dropout"),
+    }
+    if "textbook" in results:
+        figs["textbook"] = (figures.textbook(results["textbook"]), "textbook network loss")
     if "benchmark" in results:
-        figs["benchmark"] = figures.benchmark(results["benchmark"])
+        figs["benchmark"] = (figures.benchmark(results["benchmark"]), "benchmark")
     if "xor" in kept:
-        figs["xor"] = figures.xor_boundaries(kept["xor"], single_layer_models)
+        figs["xor"] = (figures.xor_boundaries(kept["xor"], single_layer_models), "XOR boundaries")
     for name in kept:
         shape = definitions[name].image_shape
         if shape is None:
             continue
         run = kept[name]["scratch"]
-        figs[f"confusion_{name}"] = figures.confusion(
+        figs[f"confusion_{name}"] = (figures.confusion(
             datasets[name]["models"]["scratch"]["confusion_matrix"],
-            f"{name}: scratch, seed 0, test set")
-        images = lecture_images(name, shape, run)
-        figs[f"misclassified_{name}"] = figures.misclassified(
-            images, run["y_test"], run["y_pred"], f"{name}: misclassified (true as predicted)")
-    return figs
+            f"{name}: scratch, seed 0, test set"), f"{name} confusion matrix")
+        figs[f"misclassified_{name}"] = (figures.misclassified(
+            lecture_images(name, shape, run), run["y_test"], run["y_pred"],
+            f"{name}: misclassified test images (true as predicted)"), f"{name} misclassified")
+    captions = {**figures.CAPTIONS, **lecture_figures.CAPTIONS}
+    kind = {name: name.split("_")[0] if name.startswith(("confusion_", "misclassified_"))
+            else name for name in figs}  # one caption serves every data set's confusion matrix
+    return {name: (fig, captions[kind[name]], alt) for name, (fig, alt) in figs.items()}
 
 
 def lecture_images(name: str, shape: tuple[int, int], run: dict) -> np.ndarray:

@@ -179,21 +179,41 @@ SCHEMA = {
         },
         "lecture": {
             "type": "object",
-            "required": ["xor_single_layer", "worked_example", "gates", "vanishing_gradients",
-                         "dropout"],
+            "description": "The lecture's experiments (comparisons/lecture.py), in its order.",
+            "required": ["ancestors", "xor_single_layer", "worked_example", "gates",
+                         "sigmoid_derivative", "reverse_vs_forward", "vanishing_gradients",
+                         "vanishing_in_training", "dropout"],
             "properties": {
+                "ancestors": {"type": "object", "description": "Per gate (AND, OR, XOR) and "
+                              "model (perceptron, adaline): points misclassified after each "
+                              "epoch, seed 0."},
                 "xor_single_layer": {
                     "type": "object",
-                    "description": "XOR points right (of 4), best of 10 seeds for the single "
-                                   "layers.",
+                    "description": "XOR points right after training, per seed, for the single "
+                                   "layers (best seed's run drawn in the figure), and the "
+                                   "MLP's.",
                     "required": ["perceptron", "adaline", "sklearn_perceptron", "mlp"]},
-                "worked_example": {"type": "object",
-                                   "required": ["nodes", "max_difference_vs_torch"]},
+                "worked_example": {
+                    "type": "object", "required": ["inputs", "nodes", "s",
+                                                   "max_difference_vs_torch"],
+                    "description": "The small-integer example: inputs, every node's value, "
+                                   "local, upstream and downstream gradient, torch's numbers."},
                 "gates": {"type": "array", "items": {
-                    "type": "object", "required": ["gate", "ours", "torch"]}},
+                    "type": "object", "required": ["gate", "upstream", "ours", "torch"]}},
+                "sigmoid_derivative": {"type": "array", "description": "s (1 - s) against "
+                                       "torch autograd and a finite difference."},
+                "reverse_vs_forward": {"type": "array", "description": "Per width: multiply-"
+                                       "adds and seconds of reverse and forward mode."},
                 "vanishing_gradients": {"type": "object", "required": ["depths", "logistic",
                                                                        "tanh", "relu"]},
-                "dropout": {"type": "object", "required": ["with", "without", "rate"]},
+                "vanishing_in_training": {"type": "object", "required": ["logistic", "relu"],
+                                          "description": "Per activation and seed: loss, "
+                                                         "gradient norms per epoch, how far "
+                                                         "each layer moved."},
+                "dropout": {"type": "object", "required": ["with", "without", "rate", "effect"],
+                            "description": "Per seed, with and without dropout: accuracies "
+                                           "and loss curves; the paired effect with its "
+                                           "standard error."},
             },
         },
         "benchmark": {"type": "object",

@@ -1,8 +1,10 @@
 """The two single-layer ancestors: Rosenblatt's perceptron and Widrow and Hoff's Adaline.
 
 Both learn one weight vector w and a bias b and predict 1 where w . x + b > 0 (labels 0/1
-here). Neither can fit XOR: its four points are not linearly separable, so any line gets at
-most three of them right. A hidden layer (``scratch.MLPClassifier``) gets all four.
+here), and record ``errors_``, the training points misclassified after each epoch. On AND and
+OR that count reaches 0. Neither can fit XOR: its four points are not linearly separable, so
+any line gets at most three of them right. A hidden layer (``scratch.MLPClassifier``) gets all
+four.
 """
 
 import numpy as np
@@ -24,11 +26,13 @@ class Perceptron:
         rng = np.random.default_rng(self.random_state)
         self.w_ = rng.normal(scale=0.01, size=X.shape[1])
         self.b_ = 0.0
+        self.errors_ = []  # misclassified training points after each epoch
         for _ in range(self.n_epochs):
             for i in rng.permutation(len(X)):
                 error = y[i] - self.predict(X[i : i + 1])[0]
                 self.w_ += self.learning_rate * error * X[i]
                 self.b_ += self.learning_rate * error
+            self.errors_.append(int((self.predict(X) != y).sum()))
         return self
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
@@ -56,12 +60,13 @@ class Adaline:
         t = 2.0 * y - 1.0
         self.w_ = rng.normal(scale=0.01, size=X.shape[1])
         self.b_ = 0.0
-        self.loss_curve_ = []
+        self.loss_curve_, self.errors_ = [], []
         for _ in range(self.n_epochs):
             error = t - self.decision_function(X)
             self.w_ += self.learning_rate * X.T @ error / len(X)
             self.b_ += self.learning_rate * error.mean()
             self.loss_curve_.append(0.5 * np.mean(error**2))
+            self.errors_.append(int((self.predict(X) != y).sum()))
         return self
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:

@@ -8,10 +8,21 @@ Backward: every node receives an *upstream* gradient ds/d(node output), multipli
     s = u^T h      multiply gate: ds/du = h, ds/dh = u (each input gets the other one)
     h = sigmoid(z) local gradient h (1 - h), elementwise
     z = W x        ds/dW = delta x^T (an outer product), ds/dx = W^T delta, delta = ds/dz
+
+``LECTURE`` is the lecture's shape, four inputs and two hidden units, with small integers
+chosen so that a student can redo it with a pencil: z comes out as (0, 2), so h is
+(1/2, 0.8808) and the sigmoid's local gradients are (1/4, 0.1050).
 """
 
 import numpy as np
 from numpy.typing import ArrayLike
+
+LECTURE = {
+    "W": [[1, 1, 0, 1],
+          [0, 2, 1, 0]],
+    "x": [1, 0, 2, -1],
+    "u": [3, -2],
+}
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -35,8 +46,48 @@ def worked_example(W: ArrayLike, x: ArrayLike, u: ArrayLike) -> dict:
     delta = local_sigmoid * ds_dh    # local x upstream = downstream
     ds_dW = np.outer(delta, x)       # dS/dW = delta x^T
     ds_dx = W.T @ delta
-    return dict(z=z, h=h, s=s, ds_ds=ds_ds, ds_du=ds_du, ds_dh=ds_dh,
+    return dict(W=W, x=x, u=u, z=z, h=h, s=s, ds_ds=ds_ds, ds_du=ds_du, ds_dh=ds_dh,
                 local_sigmoid=local_sigmoid, delta=delta, ds_dW=ds_dW, ds_dx=ds_dx)
+
+
+def _n(value: float) -> str:
+    """A number as a student writes it: integers bare, the rest to 4 decimals."""
+    value = float(value)
+    return str(int(value)) if value == int(value) else f"{value:.4f}"
+
+
+def node_rows(result: dict) -> list[dict]:
+    """Every node of the graph with its forward value and, going backward, its local
+    gradient, the upstream gradient it receives and the downstream gradient it hands on,
+    each as numbers, with ``rule`` writing out downstream = local x upstream."""
+    r = result
+    rows = [{"node": "s = u1 h1 + u2 h2", "value": _n(r["s"]), "local": "1",
+             "upstream": "1", "downstream": "1", "rule": "ds/ds = 1: where backprop starts"}]
+    for i in range(len(r["u"])):
+        k = i + 1
+        rows.append({"node": f"u{k}", "value": _n(r["u"][i]), "local": f"h{k} = {_n(r['h'][i])}",
+                     "upstream": "1", "downstream": _n(r["ds_du"][i]),
+                     "rule": f"ds/du{k} = h{k} x 1 = {_n(r['ds_du'][i])} (multiply swaps)"})
+        rows.append({"node": f"h{k} = sigmoid(z{k})", "value": _n(r["h"][i]),
+                     "local": f"u{k} = {_n(r['u'][i])}", "upstream": "1",
+                     "downstream": _n(r["ds_dh"][i]),
+                     "rule": f"ds/dh{k} = u{k} x 1 = {_n(r['ds_dh'][i])} (multiply swaps)"})
+    for i in range(len(r["z"])):
+        k = i + 1
+        rows.append({"node": f"z{k} = W{k}. x", "value": _n(r["z"][i]),
+                     "local": f"h{k} (1 - h{k}) = {_n(r['local_sigmoid'][i])}",
+                     "upstream": _n(r["ds_dh"][i]), "downstream": _n(r["delta"][i]),
+                     "rule": f"delta{k} = {_n(r['local_sigmoid'][i])} x {_n(r['ds_dh'][i])} = "
+                             f"{_n(r['delta'][i])}"})
+    for i in range(r["ds_dW"].shape[0]):
+        for j in range(r["ds_dW"].shape[1]):
+            rows.append({"node": f"W{i + 1}{j + 1}", "value": _n(r["W"][i, j]),
+                         "local": f"x{j + 1} = {_n(r['x'][j])}", "upstream": _n(r["delta"][i]),
+                         "downstream": _n(r["ds_dW"][i, j]),
+                         "rule": f"ds/dW{i + 1}{j + 1} = delta{i + 1} x{j + 1} = "
+                                 f"{_n(r['delta'][i])} x {_n(r['x'][j])} = "
+                                 f"{_n(r['ds_dW'][i, j])}"})
+    return rows
 
 
 def node_table(result: dict) -> list[tuple]:

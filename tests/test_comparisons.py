@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import re
 import struct
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from comparisons import schema
 from comparisons.cli import main
 from comparisons.data import MNIST_FILES, load_mnist, read_idx
 from comparisons.lecture import dropout_gap
+from comparisons.report import verdict
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +62,14 @@ def test_quick_run_shows_the_three_agree(quick_report):
         assert row["without_conversion"][-1] > 1e-5, row["name"]
     lecture = results["lecture"]
     assert lecture["xor_single_layer"]["mlp"] == 4
-    assert max(lecture["xor_single_layer"][k] for k in
+    assert max(lecture["xor_single_layer"][k]["best"] for k in
                ("perceptron", "adaline", "sklearn_perceptron")) <= 3
     for gate in lecture["gates"]:
-        assert gate["ours"] == gate["torch"], gate["gate"]
+        assert gate["ours"] == gate["torch"] and gate["upstream"] != 1, gate["gate"]
+    for gate in ("AND", "OR"):
+        assert lecture["ancestors"][gate]["perceptron"][-1] == 0
+        assert lecture["ancestors"][gate]["adaline"][-1] == 0
+    assert min(min(v) for v in lecture["ancestors"]["XOR"].values()) >= 1
 
 
 class _Collector(HTMLParser):
@@ -81,9 +87,10 @@ class _Collector(HTMLParser):
                 self.references.append((tag, attrs[key]))
 
 
-def test_html_is_self_contained_with_its_figures(quick_report):
+def test_html_is_self_contained_with_its_figures_each_captioned(quick_report):
+    text = (quick_report / "report.html").read_text()
     parser = _Collector()
-    parser.feed((quick_report / "report.html").read_text())
+    parser.feed(text)
     assert parser.references == []  # nothing loaded from elsewhere, not even a link
     assert "script" not in parser.tags and "link" not in parser.tags
     alts = {img["alt"] for img in parser.images}
@@ -91,16 +98,67 @@ def test_html_is_self_contained_with_its_figures(quick_report):
     for figure in ("test accuracy per seed", "relative gradient differences per layer",
                    "distance from scikit-learn per epoch", "loss curves overlaid",
                    "fit time per model", "XOR boundaries", "digits confusion matrix",
-                   "digits misclassified", "vanishing gradients", "dropout"):
+                   "digits misclassified", "vanishing gradients", "dropout",
+                   "worked example graph", "vanishing gradients during training",
+                   "reverse mode against forward mode", "textbook network loss"):
         assert figure in alts, figure
+    assert text.count("<figure>") == text.count("<figcaption>") == len(parser.images)
+    assert "<figcaption></figcaption>" not in text
 
 
-def test_markdown_has_the_tables(quick_report):
+def test_every_figure_is_also_a_png_and_an_svg_file(quick_report):
+    pngs = sorted(p.stem for p in (quick_report / "figures").glob("*.png"))
+    svgs = sorted(p.stem for p in (quick_report / "figures").glob("*.svg"))
+    assert pngs == svgs and len(pngs) >= 18
+    html = (quick_report / "report.html").read_text()
+    assert html.count("<figure>") == len(pngs)
+
+
+def test_markdown_has_the_tables_and_links_its_figures(quick_report):
     text = (quick_report / "report.md").read_text()
-    for heading in ("## xor", "## digits", "## Conventions", "## What each framework automates",
-                    "## The lecture, runnable"):
-        assert heading in text
-    assert text.count("|---") >= 10
+    for heading in ("### xor", "### digits", "### mnist", "## Trajectories",
+                    "## What each framework automates", "## The lecture, runnable",
+                    "## The textbook's network on MNIST, three ways",
+                    "## Check your own network", "### 2. The forward pass and the worked "
+                                                 "example"):
+        assert heading in text, heading
+    assert text.count("|---") >= 20
+    for name in re.findall(r"\]\(figures/(\w+)\.png\)", text):
+        assert (quick_report / "figures" / f"{name}.png").exists()
+
+
+def test_the_report_agrees_with_itself(quick_report):
+    """Numbers in the verdict are the measured ones (never rounded down); the XOR panels and
+    the XOR table show the same runs; XOR's accuracy is named for what it is."""
+    results = json.loads((quick_report / "results.json").read_text())
+    ok, text = verdict(results)
+    numbers = [float(v) for v in re.findall(r"within (\d\.\de[-+]\d+)", text)]
+    measured = [max(max(d["gradient_check"]["scratch_vs_torch"],
+                        d["gradient_check"]["scratch_vs_sklearn"])
+                    for d in results["datasets"].values()),
+                max(d["gradient_check"]["scratch_vs_finite_differences"]
+                    for d in results["datasets"].values())]
+    for shown, true in zip(numbers, measured):
+        assert shown >= true * (1 - 0.05)  # two significant digits, rounded to nearest
+        assert shown == float(f"{true:.1e}")
+    html = (quick_report / "report.html").read_text()
+    xor = results["lecture"]["xor_single_layer"]
+    for key in ("perceptron", "adaline"):
+        assert f"seed {xor[key]['best_seed']}" in html
+    assert "accuracy on the four points (training = test)" in html
+    markdown = (quick_report / "report.md").read_text()
+    w = results["lecture"]["worked_example"]
+    for row in w["nodes"]:
+        assert row["rule"] in markdown
+
+
+def test_one_seed_says_there_is_no_noise_estimate(tmp_path):
+    assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    results = json.loads((tmp_path / "results.json").read_text())
+    _, text = verdict(results)
+    assert "no estimate of the seed-to-seed noise" in text and "beyond" not in text
+    assert "no noise estimate" in (tmp_path / "report.md").read_text()
 
 
 def test_missing_mnist_files_are_named(tmp_path, capsys):
@@ -150,10 +208,14 @@ def test_command_line_help_and_bad_arguments():
     assert run.returncode == 2 and "--seeds" in run.stderr
 
 
-def test_dropout_narrows_the_train_test_gap_on_average():
-    result = dropout_gap(seeds=3)
-    assert result["with"]["gap"] < result["without"]["gap"]
-    assert np.mean(result["with"]["test"]) > np.mean(result["without"]["test"])
+def test_the_dropout_experiment_reports_its_effect_with_its_uncertainty():
+    result = dropout_gap(seeds=3, epochs=20, hidden=(64, 64))
+    for key in ("test_accuracy", "test_loss", "gap"):
+        effect = result["effect"][key]
+        assert effect["standard_error"] is not None and effect["standard_error"] >= 0
+    differences = [b["test"] - a["test"] for a, b in zip(result["without"], result["with"])]
+    assert result["effect"]["test_accuracy"]["mean"] == pytest.approx(np.mean(differences))
+    assert len(result["with"][0]["test_loss"]) == 2  # evaluated every 10 epochs
 
 
 def test_mnist_path_runs_end_to_end_on_small_synthetic_idx_files(tmp_path, rng):

@@ -1,0 +1,100 @@
+"""The exercises' grader: the reference solutions (scratch's own code) pass, and each
+typical mistake is caught and named; the notebook runs filled with either."""
+
+import numpy as np
+import pytest
+
+from reference.exercises import grade, solution
+
+
+def test_every_solution_passes():
+    for name in ("sigmoid_backward", "dense_backward", "softmax_cross_entropy", "adam_step",
+                 "backprop"):
+        verdict = grade(name, solution(name))
+        assert verdict.ok, verdict.text
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def adam(bias_correction=True, eps_inside=False):
+    def step(param, grad, state, lr=1e-3, beta_1=0.9, beta_2=0.999, eps=1e-8):
+        state.setdefault("m", np.zeros_like(param))
+        state.setdefault("v", np.zeros_like(param))
+        state["t"] = state.get("t", 0) + 1
+        state["m"] = beta_1 * state["m"] + (1 - beta_1) * grad
+        state["v"] = beta_2 * state["v"] + (1 - beta_2) * grad**2
+        m_hat, v_hat = state["m"], state["v"]
+        if bias_correction:
+            m_hat = m_hat / (1 - beta_1 ** state["t"])
+            v_hat = v_hat / (1 - beta_2 ** state["t"])
+        denominator = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        param -= lr * m_hat / denominator
+    return step
+
+
+def backprop_with(derivative=lambda z, h: h * (1 - h), mean=True):
+    def backprop(params, X, Y):
+        W0, b0, W1, b1 = params
+        z = X @ W0 + b0
+        h = sigmoid(z)
+        p = softmax(h @ W1 + b1)
+        delta = (p - Y) / (len(X) if mean else 1)
+        delta_h = delta @ W1.T * derivative(z, h)
+        return [X.T @ delta_h, delta_h.sum(0), h.T @ delta, delta.sum(0)]
+    return backprop
+
+
+MISTAKES = {
+    "sigmoid_backward": [
+        (lambda g, h: h * (1 - h), "multiply it by the upstream gradient"),
+        (lambda g, h: g * sigmoid(h) * (1 - sigmoid(h)), "sigmoid is applied to h again"),
+        (lambda g, h: g * h, "the factor (1 - h) is missing"),
+    ],
+    "dense_backward": [
+        (lambda g, X, W: (g @ W.T, g.T @ X, g.sum(0)), "dL/dW is transposed"),
+        (lambda g, X, W: (g @ W.T, X.T @ g, g), "keeps one row per sample"),
+        (lambda g, X, W: (g @ W.T, X.T @ g, g.mean(0)), "dL/db is averaged"),
+        (lambda g, X, W: (g @ W.T, X.T @ g / len(X), g.mean(0)), "are averaged over the batch"),
+    ],
+    "softmax_cross_entropy": [
+        (lambda z, Y: (-np.mean((Y * np.log(softmax(z))).sum(1)), (softmax(z) - Y)),
+         "the gradient is summed"),
+        (lambda z, Y: (-np.mean((Y * np.log(softmax(z))).sum(1)), (Y - softmax(z)) / len(z)),
+         "sign is flipped"),
+        (lambda z, Y: (-np.mean((Y * np.log(softmax(z))).sum(1)),
+                       (softmax(z) - Y) * softmax(z) * (1 - softmax(z)) / len(z)),
+         "softmax's derivative cancels"),
+        (lambda z, Y: (-np.mean((Y * np.log(softmax(z))).sum(1)), (z - Y) / len(z)),
+         "uses the logits"),
+    ],
+    "adam_step": [
+        (adam(bias_correction=False), "not bias-corrected"),
+        (adam(eps_inside=True), "inside the square root"),
+    ],
+    "backprop": [
+        (backprop_with(lambda z, h: z * (1 - z)), "pre-activation z"),
+        (backprop_with(lambda z, h: 1.0), "derivative is missing"),
+        (backprop_with(mean=False), "summed over the batch"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name,index", [(name, i) for name, cases in MISTAKES.items()
+                                        for i in range(len(cases))])
+def test_each_typical_mistake_is_caught_and_named(name, index):
+    fn, words = MISTAKES[name][index]
+    verdict = grade(name, fn)
+    assert not verdict.ok
+    assert words in verdict.text, verdict.text
+
+
+def test_code_that_raises_gets_a_verdict_not_a_traceback():
+    verdict = grade("dense_backward", lambda g, X, W: (g @ W, X.T @ g, g.sum(0)))
+    assert not verdict.ok and "raised ValueError" in verdict.text
