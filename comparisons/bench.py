@@ -1,43 +1,59 @@
-"""python -m comparisons.bench: seconds per epoch of scratch, scikit-learn and the torch twin
-(both conventions) on MNIST-shaped data, beside this machine's measured GEMM peak.
+"""python -m comparisons.bench: seconds per epoch of scratch beside what a user would pick
+instead, and beside the floor, with the noise handled.
 
-Data: ``make_classification`` with 60,000 samples, 784 features and 10 classes (float32 and
-float64 copies of it). For each configuration (hidden layers, batch size, solver, dtype) every
-framework fits for ``--epochs`` epochs, repeatedly and in alternating order after a warm-up;
-an epoch's time is taken between consecutive epoch ends (so set-up is not counted), and the
-median over repeats and epochs is reported. The work of an epoch is 6 * n_samples * n_weights
-floating-point operations (forward, and backward for both the weights and the inputs), so
-``share of peak`` = that count / (epoch seconds * GEMM peak of the dtype), the peak being the
-best of two measurements taken before and after that configuration's runs.
-Peak memory: the largest traced NumPy allocation during a fit (tracemalloc; torch's allocator
-is not traced), shown beside the size of the training data.
+Contenders (``comparisons/contenders.py``): scikit-learn, the torch twin in both conventions,
+a plain PyTorch loop and its ``foreach``, ``fused`` and ``torch.compile`` variants, a bare
+NumPy loop, and the GEMM floor (only the epoch's matrix products). Data: make_classification,
+60,000 x 784, 10 classes.
+
+This machine changes speed by up to 1.7x within minutes, so no ratio is taken from two runs
+far apart. Scratch and each contender run in **adjacent pairs** (their order alternating from
+repeat to repeat), a short matrix-product **probe** of the machine's speed runs before and
+after each pair, and a pair whose probes differ by more than ``--probe-tolerance`` is
+discarded and counted. A ratio (scratch / contender) is the median of the per-pair ratios,
+given with their spread (lowest and highest); a ratio whose spread crosses 1 is marked "not
+separable". Shares of the GEMM floor and of the machine's peak count the matrix products
+actually performed (``contenders.gemm_flops``).
 """
 
 import argparse
-import itertools
 import json
 import os
+import subprocess
 import sys
 import time
 import tracemalloc
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-import sklearn.neural_network as sk
-from sklearn.base import BaseEstimator
-from sklearn.datasets import make_classification
-from sklearn.exceptions import ConvergenceWarning
+import torch
 
-import scratch
-from reference.torch_estimators import TorchMLPClassifier
+from comparisons.contenders import RUNNERS, Config, Skip, data, gemm_flops
 
-FRAMEWORKS = ("scratch", "sklearn", "torch", "torch_native")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ALL = ("sklearn", "torch_twin", "torch_twin_native", "torch_plain", "torch_foreach",
+       "torch_fused", "torch_compiled", "numpy_bare", "gemm_floor")
+SCALING = ("sklearn", "torch_plain", "numpy_bare", "gemm_floor")
+COMPILE_BUDGET = 600  # seconds a torch.compile contender may take, compilation included
 
 
-def gemm_peak(dtype: str, n: int = 2048, repeats: int = 5) -> float:
+def probe(dtype: str = "float32", n: int = 384, repeats: int = 5) -> float:
+    """Best seconds of an n x n matrix product: a quick reading of the machine's speed."""
+    rng = np.random.default_rng(0)
+    a, b = rng.random((n, n)).astype(dtype), rng.random((n, n)).astype(dtype)
+    out = np.empty((n, n), dtype=dtype)
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def gemm_peak(dtype: str, n: int = 2048, repeats: int = 3) -> float:
     """Best FLOP/s of an n x n by n x n matrix product in NumPy (this machine's BLAS)."""
     rng = np.random.default_rng(0)
     a, b = rng.random((n, n)).astype(dtype), rng.random((n, n)).astype(dtype)
@@ -51,155 +67,235 @@ def gemm_peak(dtype: str, n: int = 2048, repeats: int = 5) -> float:
     return 2 * n**3 / best
 
 
-def make(framework: str, params: dict) -> BaseEstimator:
-    if framework == "scratch":
-        return scratch.MLPClassifier(**params)
-    if framework == "sklearn":
-        return sk.MLPClassifier(**params)
-    if framework == "torch":
-        return TorchMLPClassifier(**params)
-    return TorchMLPClassifier(conventions="torch", **params)
-
-
-@contextmanager
-def epoch_clock(model: BaseEstimator) -> Iterator[list[float]]:
-    """Record time.perf_counter() at each epoch end (after the epoch's updates)."""
-    stamps = []
-    original = model._update_no_improvement_count
-
-    def stamp(*args: Any, **kwargs: Any) -> None:
-        stamps.append(time.perf_counter())
-        return original(*args, **kwargs)
-
-    model._update_no_improvement_count = stamp
+def _compiled(config: Config) -> list[float]:
+    """torch.compile in a process of its own, given up after COMPILE_BUDGET seconds."""
+    fields = {**asdict(config), "threads": torch.get_num_threads()}
     try:
-        yield stamps
-    finally:
-        del model._update_no_improvement_count
+        done = subprocess.run([sys.executable, "-m", "comparisons.contenders",
+                               "torch_compiled", json.dumps(fields)], capture_output=True,
+                              text=True, timeout=COMPILE_BUDGET, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        raise Skip(f"torch.compile did not finish within {COMPILE_BUDGET} s") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise Skip(f"torch.compile failed here: {last[:200]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if "skip" in result:
+        raise Skip(result["skip"])
+    return result["epochs"]
 
 
-def epoch_seconds(framework: str, params: dict, X: np.ndarray, y: np.ndarray,
-                  pause: float = 0.5) -> list[float]:
-    """Durations of epochs 2.. of one fit (the first includes set-up). The pause before it
-    lets the previous framework's idle BLAS/OpenMP threads stop spinning on the 2 cores."""
-    time.sleep(pause)
-    model = make(framework, params)
-    with epoch_clock(model) as stamps, warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-    return list(np.diff(stamps))
+def epoch_seconds(name: str, config: Config, X: np.ndarray, y: np.ndarray) -> float:
+    """Median seconds per epoch of one run of ``name`` (its first epoch left out)."""
+    time.sleep(0.3)  # let the previous run's BLAS/OpenMP threads stop spinning
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        epochs = _compiled(config) if name == "torch_compiled" else RUNNERS[name](config, X, y)
+    return float(np.median(epochs))
 
 
-def peak_memory(framework: str, params: dict, X: np.ndarray, y: np.ndarray) -> int:
-    """Largest traced NumPy allocation (bytes) during a one-epoch fit."""
-    model = make(framework, {**params, "max_iter": 1})
+def measure(config: Config, contenders: tuple[str, ...], repeats: int, tolerance: float,
+            say: Callable[[str], None]) -> dict:
+    """Every contender's pairs with scratch: their times, ratios and the discarded pairs."""
+    X, y = data(config)
+    for name in ("scratch",) + contenders:  # warm-up: one short run each (numba, threads)
+        if name != "torch_compiled":
+            try:
+                epoch_seconds(name, Config(config.hidden, config.batch, config.solver,
+                                           config.dtype, n_samples=2000, epochs=2), X[:2000],
+                              y[:2000])
+            except Skip:
+                pass
+    row = {"config": {**asdict(config), "name": config.name}, "gemm_flops": gemm_flops(config),
+           "contenders": {}}
+    scratch_times = []
+    for name in contenders:
+        entry = {"seconds": [], "scratch_seconds": [], "ratios": [], "discarded": 0}
+        for r in range(repeats):
+            order = ("scratch", name) if (r + len(name)) % 2 == 0 else (name, "scratch")
+            before = probe(config.dtype)
+            try:
+                times = {n: epoch_seconds(n, config, X, y) for n in order}
+            except Skip as reason:
+                entry = {"skipped": str(reason)}
+                break
+            after = probe(config.dtype)
+            if abs(after / before - 1) > tolerance:
+                entry["discarded"] += 1
+                continue
+            entry["seconds"].append(times[name])
+            entry["scratch_seconds"].append(times["scratch"])
+            entry["ratios"].append(times["scratch"] / times[name])
+        if "skipped" not in entry and entry["ratios"]:
+            ratios = np.array(entry["ratios"])
+            entry.update(median=float(np.median(entry["seconds"])),
+                         ratio=float(np.median(ratios)), ratio_low=float(ratios.min()),
+                         ratio_high=float(ratios.max()),
+                         separable=bool(ratios.min() > 1 or ratios.max() < 1))
+            scratch_times += entry["scratch_seconds"]
+        row["contenders"][name] = entry
+        say(_progress(config, name, entry))
+    row["scratch_median"] = float(np.median(scratch_times)) if scratch_times else None
+    return row
+
+
+def _progress(config: Config, name: str, entry: dict) -> str:
+    head = f"{config.name} {config.solver} batch {config.batch} {config.dtype}: {name}"
+    if "skipped" in entry:
+        return f"{head}: skipped ({entry['skipped']})"
+    if not entry["ratios"]:
+        return f"{head}: every pair discarded (the machine changed speed during each)"
+    spread = (entry["ratio_high"] - entry["ratio_low"]) / entry["ratio"]
+    warning = "  WARNING: spread too large to trust this ratio" if spread > 0.25 else ""
+    return (f"{head}: {entry['median']:.3f} s/epoch, scratch / it = {entry['ratio']:.2f} "
+            f"[{entry['ratio_low']:.2f}, {entry['ratio_high']:.2f}], "
+            f"{entry['discarded']} pair(s) discarded{warning}")
+
+
+def peak_memory(config: Config) -> float:
+    """Largest traced NumPy allocation of a one-epoch scratch fit, over the data's size."""
+    X, y = data(Config(config.hidden, config.batch, config.solver, config.dtype,
+                       config.n_samples, 1))
     tracemalloc.start()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X, y)
-        return tracemalloc.get_traced_memory()[1]
+        RUNNERS["scratch"](Config(config.hidden, config.batch, config.solver, config.dtype,
+                                  config.n_samples, 1), X, y)
+        peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+    return peak / X.nbytes
 
 
-def configurations(quick: bool) -> list[tuple]:
-    hidden = [(100,)] if quick else [(100,), (256, 128)]
-    batches = [100, 200]
-    solvers = ["adam"] if quick else ["sgd", "adam"]
-    dtypes = ["float32"] if quick else ["float32", "float64"]
-    return list(itertools.product(hidden, batches, solvers, dtypes))
+def configurations(quick: bool) -> tuple[list[Config], list[Config]]:
+    """(the main table's configurations, the scaling rows')."""
+    if quick:
+        return [Config((100,), 200, "adam", "float32", n_samples=10000)], []
+    main = [Config((100,), batch, solver, dtype) for dtype in ("float32", "float64")
+            for solver in ("adam", "sgd") for batch in (100, 200)]
+    scaling = [Config((width,), batch, "adam", "float32") for width in (100, 256, 1024)
+               for batch in (32, 100, 200, 1000)]
+    return main, scaling
 
 
-def n_weights(hidden: tuple[int, ...], n_features: int = 784, n_classes: int = 10) -> int:
-    units = [n_features, *hidden, n_classes]
-    return sum(a * b for a, b in zip(units[:-1], units[1:]))
+def run(quick: bool = False, repeats: int = 3, tolerance: float = 0.1,
+        say: Callable[[str], None] = print,
+        chosen: tuple[list[Config], list[Config]] | None = None,
+        contenders: tuple[str, ...] | None = None) -> dict:
+    """The main table's and the scaling rows' measurements (``chosen`` and ``contenders``
+    replace the configurations and contenders, e.g. for a test)."""
+    torch.set_num_threads(os.cpu_count() or 1)
+    main, scaling = chosen or configurations(quick)
+    peaks = {dt: gemm_peak(dt) for dt in ("float32", "float64")}
+    results: dict[str, Any] = {"gemm_peak_flops": peaks, "repeats": repeats,
+                               "probe_tolerance": tolerance, "rows": [], "scaling": []}
+    if contenders is None:
+        contenders = ("sklearn", "torch_plain", "numpy_bare", "gemm_floor") if quick else ALL
+    for config in main:
+        row = measure(config, contenders, repeats, tolerance, say)
+        row["peak_memory_over_data"] = peak_memory(config)
+        results["rows"].append(row)
+    for config in scaling:
+        results["scaling"].append(measure(config, SCALING, repeats, tolerance, say))
+    for dt in peaks:  # the best peak seen in the run
+        peaks[dt] = max(peaks[dt], gemm_peak(dt))
+    return results
 
 
-def run(n_samples: int = 60000, epochs: int = 3, repeats: int = 5, quick: bool = False,
-        frameworks: tuple[str, ...] = FRAMEWORKS,
-        progress: Callable[[str], None] = print) -> dict:
-    X64, y = make_classification(n_samples=n_samples, n_features=784, n_informative=100,
-                                 n_classes=10, random_state=0)
-    configs = configurations(quick)
-    data = {dt: X64.astype(dt) for dt in sorted({c[3] for c in configs})}
-    peaks = {dt: gemm_peak(dt) for dt in data}
-    results = []
-    for hidden, batch, solver, dtype in configs:
-        X = data[dtype]
-        peak = gemm_peak(dtype)  # measured next to each configuration: the machine drifts
-        params = dict(hidden_layer_sizes=hidden, batch_size=batch, solver=solver,
-                      max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1, random_state=0,
-                      learning_rate_init=1e-3 if solver == "adam" else 1e-2)
-        times = {f: [] for f in frameworks}
-        for f in frameworks:  # warm-up: one short fit each
-            epoch_seconds(f, {**params, "max_iter": 2}, X[:5000], y[:5000])
-        for r in range(repeats):
-            order = frameworks if r % 2 == 0 else frameworks[::-1]
-            for f in order:
-                times[f].extend(epoch_seconds(f, params, X, y))
-        peak = max(peak, gemm_peak(dtype))
-        peaks[dtype] = max(peaks[dtype], peak)
-        flops = 6 * n_samples * n_weights(hidden)
-        row = {"hidden": list(hidden), "batch_size": batch, "solver": solver, "dtype": dtype,
-               "epoch_flops": flops, "gemm_peak_flops": peak, "frameworks": {}}
-        for f in frameworks:
-            median = float(np.median(times[f]))
-            row["frameworks"][f] = {"epoch_seconds": times[f], "median": median,
-                                    "share_of_peak": flops / median / peak}
-        for f in ("scratch", "sklearn"):
-            if f in frameworks:
-                row["frameworks"][f]["peak_memory_bytes"] = peak_memory(f, params, X, y)
-        row["data_bytes"] = int(X.nbytes)
-        results.append(row)
-        progress(summary_line(row))
-    return {"n_samples": n_samples, "epochs": epochs, "repeats": repeats,
-            "gemm_peak_flops": peaks, "configurations": results}
+# --- the tables ------------------------------------------------------------------------------
+
+def _cell(entry: dict, flops: int, peak: float, floor: float | None) -> str:
+    if "skipped" in entry:
+        return "skipped"
+    if not entry.get("ratios"):
+        return "no clean pair"
+    share = f"{100 * flops / entry['median'] / peak:.0f}%"
+    return f"{entry['median']:.3f} ({share})"
 
 
-def summary_line(row: dict) -> str:
-    parts = [f"{'-'.join(map(str, [784, *row['hidden'], 10]))} {row['solver']} "
-             f"batch {row['batch_size']} {row['dtype']}:"]
-    for f, r in row["frameworks"].items():
-        parts.append(f"{f} {r['median']:.3f}s ({100 * r['share_of_peak']:.0f}%)")
-    return " ".join(parts)
+def times_table(results: dict, key: str = "rows") -> str:
+    rows = results[key]
+    names = list(rows[0]["contenders"])
+    head = ["network", "solver", "batch", "dtype", "scratch s/epoch (% of peak, x floor)"] + \
+        [f"{n} s/epoch (% of peak)" for n in names]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        c = row["config"]
+        peak = results["gemm_peak_flops"][c["dtype"]]
+        floor = row["contenders"].get("gemm_floor", {}).get("median")
+        s = row["scratch_median"]
+        scratch = "-" if s is None else (
+            f"{s:.3f} ({100 * row['gemm_flops'] / s / peak:.0f}%"
+            + (f", {s / floor:.2f}x floor)" if floor else ")"))
+        cells = [_cell(row["contenders"][n], row["gemm_flops"], peak, floor) for n in names]
+        lines.append("| " + " | ".join([c["name"], c["solver"], str(c["batch"]), c["dtype"],
+                                         scratch] + cells) + " |")
+    return "\n".join(lines)
+
+
+def ratios_table(results: dict, key: str = "rows") -> str:
+    rows = results[key]
+    names = list(rows[0]["contenders"])
+    head = ["network", "solver", "batch", "dtype"] + [f"scratch / {n}" for n in names]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for row in rows:
+        c = row["config"]
+        cells = []
+        for n in names:
+            e = row["contenders"][n]
+            if "skipped" in e or not e.get("ratios"):
+                cells.append("-")
+                continue
+            flag = "" if e["separable"] else " not separable"
+            cells.append(f"{e['ratio']:.2f} [{e['ratio_low']:.2f}, {e['ratio_high']:.2f}]"
+                         f"{flag}")
+        lines.append("| " + " | ".join([c["name"], c["solver"], str(c["batch"]), c["dtype"]]
+                                       + cells) + " |")
+    return "\n".join(lines)
+
+
+def skipped(results: dict) -> list[str]:
+    out = set()
+    for row in results["rows"] + results["scaling"]:
+        for name, e in row["contenders"].items():
+            if "skipped" in e:
+                out.add(f"{name}: {e['skipped']}")
+    return sorted(out)
 
 
 def table(results: dict) -> str:
-    frameworks = list(results["configurations"][0]["frameworks"])
-    head = ("| network | solver | batch | dtype | "
-            + " | ".join(f"{f} s/epoch (% of peak)" for f in frameworks)
-            + " | scratch / sklearn | scratch / torch | scratch peak memory / data |")
-    lines = [head, "|" + "---|" * (head.count("|") - 1)]
-    for row in results["configurations"]:
-        fw = row["frameworks"]
-        cells = [f"{fw[f]['median']:.3f} ({100 * fw[f]['share_of_peak']:.0f}%)"
-                 for f in frameworks]
-        ratio_sk = fw["scratch"]["median"] / fw["sklearn"]["median"] if "sklearn" in fw else 0
-        ratio_t = fw["scratch"]["median"] / fw["torch"]["median"] if "torch" in fw else 0
-        memory = fw["scratch"].get("peak_memory_bytes", 0) / row["data_bytes"]
-        network = "-".join(map(str, [784, *row["hidden"], 10]))
-        lines.append(f"| {network} | {row['solver']} | {row['batch_size']} | {row['dtype']} | "
-                     + " | ".join(cells) + f" | {ratio_sk:.2f} | {ratio_t:.2f} | {memory:.2f} |")
     peaks = ", ".join(f"{dt} {p / 1e9:.0f} GFLOP/s" for dt, p in
                       results["gemm_peak_flops"].items())
-    return ("\n".join(lines) + f"\n\nMeasured GEMM peak (best in the run): {peaks}; each row's "
-            "share uses the peak measured next to it.")
+    parts = ["Seconds per epoch, median over the kept pairs (in brackets: the share of the "
+             "measured GEMM peak the epoch's performed matrix products reach; for scratch "
+             f"also its time over the GEMM floor's). Peak: {peaks}.", "",
+             times_table(results), "",
+             "scratch's time over each contender's, median of the per-pair ratios "
+             "[lowest, highest]; below 1 scratch is faster:", "", ratios_table(results)]
+    if results["scaling"]:
+        parts += ["", "Scaling (adam, float32), seconds per epoch:", "",
+                  times_table(results, "scaling"), "", ratios_table(results, "scaling")]
+    dropped = sum(e.get("discarded", 0) for row in results["rows"] + results["scaling"]
+                  for e in row["contenders"].values())
+    parts += ["", f"Pairs discarded because the machine changed speed between the probes "
+                  f"before and after them: {dropped}."]
+    if skipped(results):
+        parts += ["", "Skipped: " + "; ".join(skipped(results)) + "."]
+    return "\n".join(parts)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m comparisons.bench",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="784-100-10, adam, float32 only, 10,000 samples")
-    parser.add_argument("--samples", type=int, default=None)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--repeats", type=int, default=5)
+                        help="one configuration (784-100-10, adam, float32, batch 200), "
+                             "10,000 samples, four contenders")
+    parser.add_argument("--repeats", type=int, default=3, help="pairs per contender")
+    parser.add_argument("--probe-tolerance", type=float, default=0.1,
+                        help="discard a pair when the speed probes around it differ by more")
     parser.add_argument("--out", default="report", help="folder for bench.json and bench.md")
     args = parser.parse_args(argv)
-    n_samples = args.samples or (10000 if args.quick else 60000)
-    results = run(n_samples, args.epochs, args.repeats, args.quick,
-                  progress=lambda line: print(line, file=sys.stderr, flush=True))
+    results = run(args.quick, args.repeats, args.probe_tolerance,
+                  say=lambda line: print(line, file=sys.stderr, flush=True))
     results["table"] = table(results)
     results["command"] = " ".join(["python -m comparisons.bench", *(argv or sys.argv[1:])])
     os.makedirs(args.out, exist_ok=True)

@@ -150,13 +150,15 @@ class TorchNetwork:
 
     def loss_and_gradients(self, X: ArrayLike, y: ArrayLike, alpha: float = 0.0,
                            sample_weight: ArrayLike | None = None, training: bool = False,
-                           l2: str = "sklearn", batch_size: int | None = None) -> float:
+                           l2: str = "sklearn", batch_size: int | None = None,
+                           scale: bool = True) -> float:
         """Forward, the loss, ``backward()``: gradients land in each parameter's ``.grad``.
 
         Returns the loss value as scikit-learn reports it (or torch's, under torch's loss
         convention). Penalties: "sklearn" adds alpha / (2 n) sum ||W||^2 to the objective;
         "weight_decay" and "decoupled" are left to the torch optimizer, whose penalty is
-        added to the reported value only.
+        added to the reported value only. ``scale`` is scratch's; autograd's gradients are
+        always finished.
         """
         self.model.train(training)
         self.model.zero_grad(set_to_none=True)

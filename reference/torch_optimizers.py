@@ -76,7 +76,7 @@ class TorchSGD(_TorchOptimizer):
     def learning_rate(self) -> float:
         return self.schedule.learning_rate
 
-    def step(self, params: Sequence[torch.Tensor], grads: Any) -> None:
+    def step(self, params: Sequence[torch.Tensor], grads: Any, raw: None = None) -> None:
         self._bind(params)
         self.optimizer.step()
 
@@ -137,7 +137,7 @@ class TorchAdam(_TorchOptimizer):
         self.convert_epsilon = convert_epsilon
         self.t = 0
 
-    def step(self, params: Sequence[torch.Tensor], grads: Any) -> None:
+    def step(self, params: Sequence[torch.Tensor], grads: Any, raw: None = None) -> None:
         self._bind(params)
         self.t += 1
         if self.convert_epsilon:

@@ -2,6 +2,10 @@
 
 import numpy as np
 
+from scratch import fused
+from scratch.fused import plain_scalars, usable
+from scratch.network import scale_gradients
+
 
 class Adam:
     """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g**2;  t counts steps (batches), then
@@ -27,11 +31,29 @@ class Adam:
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
         self._tmp, self._step = np.empty_like(params), np.empty_like(params)
+        compiled = fused.kernels()[0] if convention == "sklearn" and not weight_decay else None
+        self._fused = compiled
 
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        """One update of ``params`` in place from ``grads`` (no allocation)."""
+    def step(self, params: np.ndarray, grads: np.ndarray,
+             raw: tuple[int, float, int] | None = None) -> None:
+        """One update of ``params`` in place from ``grads`` (no allocation). With ``raw`` =
+        (n_coef, alpha, n), ``grads`` are still sums: they are finished first
+        (``scratch.network.scale_gradients``), in the same pass when compiled."""
         b1, b2, tmp, step = self.beta_1, self.beta_2, self._tmp, self._step
         self.t += 1
+        fused = self._fused is not None and usable(params, grads, self.m, self.v)
+        if raw is not None and not (fused and plain_scalars(*raw)):
+            scale_gradients(params, grads, *raw, tmp)
+            raw = None
+        if fused:
+            self.learning_rate = float(
+                self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t))
+            d = params.dtype.type  # the scalars rounded as NumPy rounds them
+            n_coef, alpha, n = raw or (0, 0.0, 1)
+            self._fused(params, grads, self.m, self.v, d(b1), d(b2), d(1 - b1), d(1 - b2),
+                        d(self.learning_rate), d(self.epsilon), raw is not None, n_coef,
+                        d(alpha), d(n))
+            return  # the same arithmetic as below, in one pass (scratch/fused.py)
         if self.weight_decay:
             params -= np.multiply(params, self.learning_rate_init * self.weight_decay, out=tmp)
         self.m *= b1

@@ -145,14 +145,19 @@ class Network:
         """The data loss alone (no penalty, no dropout), e.g. on held-out data."""
         return self.loss.loss(y, self.forward(X), sample_weight)
 
+    defers_scaling = True  # loss_and_gradients(..., scale=False): see scale_gradients
+
     def loss_and_gradients(self, X: np.ndarray, y: np.ndarray, alpha: float = 0.0,
                            sample_weight: np.ndarray | None = None, training: bool = False,
-                           l2: str = "sklearn", batch_size: int | None = None) -> float:
+                           l2: str = "sklearn", batch_size: int | None = None,
+                           scale: bool = True) -> float:
         """scikit-learn's objective for one batch, and its gradient left in ``grads``.
 
         loss = data loss (mean over samples) + alpha / (2 n) * sum ||W||^2, where n is the
         number of samples, or the sum of the sample weights when they are given;
         grad_W = (X^T delta + alpha W) / n and grad_b = sum_i delta / n, layer by layer.
+        ``scale=False`` (scikit-learn's L2 only) leaves ``grads`` as the sums X^T delta and
+        sum_i delta, for an optimizer that applies ``scale_gradients`` in its own pass.
         ``l2`` picks another convention (see ``scratch.conventions``; ``batch_size`` is the
         nominal one for "fixed_batch"); ``training`` switches dropout on.
         """
@@ -162,12 +167,10 @@ class Network:
         delta = self._buffer("delta", p.shape[0], p.shape[1])
         self.backward(self.loss.backward(y, p, sample_weight, out=delta))
         if l2 == "sklearn":  # scikit-learn's own order of operations, to the last bit
-            if alpha:  # (with alpha = 0 both terms add exact zeros: skipped)
+            if alpha:  # (with alpha = 0 the penalty adds exact zeros: skipped)
                 loss += (0.5 * alpha) * self.l2_penalty() / n
-                penalty = np.multiply(self.params[: self.n_coef], alpha,
-                                      out=self._flat_tmp[: self.n_coef])
-                self.grads[: self.n_coef] += penalty
-            self.grads /= n
+            if scale:
+                scale_gradients(self.params, self.grads, self.n_coef, alpha, n, self._flat_tmp)
             return loss
         self.grads /= n
         if l2 == "decoupled":  # AdamW: the optimizer decays the weights itself
@@ -177,3 +180,14 @@ class Network:
         scale = alpha / {"fixed_batch": batch_size, "with_biases": n, "weight_decay": 1}[l2]
         self.grads[:size] += scale * self.params[:size]
         return loss + 0.5 * scale * self.l2_penalty(with_biases)
+
+
+def scale_gradients(params: np.ndarray, grads: np.ndarray, n_coef: int, alpha: float,
+                    n: float, tmp: np.ndarray) -> None:
+    """scikit-learn's last step of the gradient, in its order of operations: the weights'
+    grads[:n_coef] become (sum + alpha W) / n, the intercepts' sum / n. ``tmp`` is a work
+    array as long as ``params``."""
+    if alpha:
+        penalty = np.multiply(params[:n_coef], alpha, out=tmp[:n_coef])
+        grads[:n_coef] += penalty
+    grads /= n

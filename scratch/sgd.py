@@ -2,6 +2,9 @@
 
 import numpy as np
 
+from scratch import fused
+from scratch.fused import plain_scalars, usable
+from scratch.network import scale_gradients
 from scratch.schedules import SCHEDULES
 
 
@@ -30,14 +33,28 @@ class SGD:
         self.convention = convention
         self.velocity = np.zeros_like(params)  # v (sklearn) or buf (torch)
         self._tmp, self._step = np.empty_like(params), np.empty_like(params)
+        self._fused = fused.kernels()[1] if convention == "sklearn" else None
 
     @property
     def learning_rate(self) -> float:
         return self.schedule.learning_rate
 
-    def step(self, params: np.ndarray, grads: np.ndarray) -> None:
-        """One update of ``params`` in place from ``grads`` (no allocation)."""
+    def step(self, params: np.ndarray, grads: np.ndarray,
+             raw: tuple[int, float, int] | None = None) -> None:
+        """One update of ``params`` in place from ``grads`` (no allocation). With ``raw`` =
+        (n_coef, alpha, n), ``grads`` are still sums: they are finished first
+        (``scratch.network.scale_gradients``), in the same pass when compiled."""
         step = self._step
+        fused = self._fused is not None and usable(params, grads, self.velocity)
+        if raw is not None and not (fused and plain_scalars(*raw)):
+            scale_gradients(params, grads, *raw, self._tmp)
+            raw = None
+        if fused:
+            d = params.dtype.type  # the scalars rounded as NumPy rounds them
+            n_coef, alpha, n = raw or (0, 0.0, 1)
+            self._fused(params, grads, self.velocity, d(self.learning_rate), d(self.momentum),
+                        self.nesterov, raw is not None, n_coef, d(alpha), d(n))
+            return  # the same arithmetic as below, in one pass (scratch/fused.py)
         if self.convention == "torch":
             self.velocity *= self.momentum
             self.velocity += grads

@@ -135,6 +135,7 @@ def fit_stochastic(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
     sample_idx = np.arange(n_samples, dtype=int)
     batch_size = resolve_batch_size(est.batch_size, n_samples)
     rows = _RowTaker(X, batch_size)
+    defer = getattr(net, "defers_scaling", False) and l2 == "sklearn"
 
     try:
         est.n_iter_ = 0
@@ -146,10 +147,15 @@ def fit_stochastic(est: Any, net: Any, X: np.ndarray, y: np.ndarray,
                 for batch in gen_batches(n_samples, batch_size):
                     idx = sample_idx[batch] if est.shuffle else batch
                     sw = None if sample_weight is None else sample_weight[idx]
+                    # scikit-learn's L2 and 1/n are left to the optimizer's own pass
+                    raw = defer and sw is None
                     loss = net.loss_and_gradients(rows.take(idx), y[idx], est.alpha, sw,
-                                                  training=True, l2=l2, batch_size=batch_size)
+                                                  training=True, l2=l2, batch_size=batch_size,
+                                                  scale=not raw)
                     check_finite(loss, est.n_iter_ + 1)
-                    optimizer.step(net.params, net.grads)
+                    optimizer.step(net.params, net.grads,
+                                   (net.n_coef, est.alpha, batch.stop - batch.start)
+                                   if raw else None)
                     accumulated_loss += loss * (batch.stop - batch.start)
 
             est.n_iter_ += 1

@@ -1,5 +1,6 @@
-"""The benchmark command works (speed itself is measured by the command, not asserted here),
-and a scratch fit's memory stays within the data plus one working copy plus buffers."""
+"""The benchmark command works (speed itself is measured by the command, not asserted here):
+contenders, paired ratios, discarded pairs, the FLOP count; and a scratch fit's memory stays
+within the data plus one working copy plus buffers."""
 
 import tracemalloc
 import warnings
@@ -10,18 +11,50 @@ from sklearn.exceptions import ConvergenceWarning
 
 import scratch
 from comparisons import bench
+from comparisons.contenders import RUNNERS, Config, data, gemm_flops
+
+TINY = Config((16,), 100, "adam", "float32", n_samples=1000, epochs=2)
 
 
-def test_quick_benchmark_reports_every_framework():
-    results = bench.run(n_samples=1500, epochs=2, repeats=1, quick=True,
-                        progress=lambda line: None)
-    assert set(results["gemm_peak_flops"]) == {"float32"}
-    for row in results["configurations"]:
-        assert set(row["frameworks"]) == set(bench.FRAMEWORKS)
-        for f in row["frameworks"].values():
-            assert f["median"] > 0 and 0 < f["share_of_peak"]
-        assert row["frameworks"]["scratch"]["peak_memory_bytes"] > 0
-    assert "% of peak" in bench.table(results)
+def test_the_epoch_flops_count_the_products_actually_performed():
+    # 784-100-10: forward and weight gradients of both layers, the input gradient of the
+    # second only: 2 x 60,000 x (2 x 79,400 + 1,000) = 19.2 GFLOP, not 6 x n x weights
+    assert gemm_flops(Config((100,), 200, "adam", "float32")) == 2 * 60000 * (2 * 79400 + 1000)
+
+
+@pytest.mark.parametrize("name", ["numpy_bare", "gemm_floor", "torch_plain", "scratch"])
+def test_each_contender_times_its_epochs(name):
+    X, y = data(TINY)
+    epochs = RUNNERS[name](Config((16,), 100, "adam", "float32", n_samples=1000, epochs=3), X, y)
+    assert len(epochs) == 2 and all(e > 0 for e in epochs)
+
+
+def test_the_quick_benchmark_pairs_every_contender_with_scratch():
+    lines = []
+    results = bench.run(repeats=2, say=lines.append, chosen=([TINY], []),
+                        contenders=("sklearn", "numpy_bare", "gemm_floor"))
+    row = results["rows"][0]
+    for name, entry in row["contenders"].items():
+        assert len(entry["ratios"]) + entry["discarded"] == 2
+        if entry["ratios"]:
+            assert entry["ratio_low"] <= entry["ratio"] <= entry["ratio_high"]
+            assert entry["ratio"] == pytest.approx(np.median(entry["ratios"]))
+    text = bench.table(results)
+    for name in ("scratch / sklearn", "scratch / gemm_floor", "x floor", "% of peak"):
+        assert name in text
+    assert len(lines) == 3 and row["peak_memory_over_data"] > 0
+
+
+def test_a_pair_straddling_a_change_of_speed_is_discarded_and_counted(monkeypatch):
+    readings = iter([1.0, 2.0] * 10)  # every pair sees the machine halve its speed
+    monkeypatch.setattr(bench, "probe", lambda dtype="float32": next(readings))
+    lines = []
+    results = bench.run(repeats=2, say=lines.append, chosen=([TINY], []),
+                        contenders=("gemm_floor",))
+    entry = results["rows"][0]["contenders"]["gemm_floor"]
+    assert entry["discarded"] == 2 and entry["ratios"] == []
+    assert "every pair discarded" in lines[0]
+    assert "no clean pair" in bench.table(results)
 
 
 def test_gemm_peak_is_a_plausible_flop_rate():
