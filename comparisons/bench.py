@@ -6,14 +6,17 @@ a plain PyTorch loop and its ``foreach``, ``fused`` and ``torch.compile`` varian
 NumPy loop, and the GEMM floor (only the epoch's matrix products). Data: make_classification,
 60,000 x 784, 10 classes.
 
-This machine changes speed by up to 1.7x within minutes, so no ratio is taken from two runs
-far apart. Scratch and each contender run in **adjacent pairs** (their order alternating from
-repeat to repeat), a short matrix-product **probe** of the machine's speed runs before and
-after each pair, and a pair whose probes differ by more than ``--probe-tolerance`` is
-discarded and counted. A ratio (scratch / contender) is the median of the per-pair ratios,
-given with their spread (lowest and highest); a ratio whose spread crosses 1 is marked "not
-separable". Shares of the GEMM floor and of the machine's peak count the matrix products
-actually performed (``contenders.gemm_flops``).
+This machine changes speed by up to 1.7x within minutes, and not evenly (memory-bound work
+slows more than matrix products), so no ratio is taken from two runs far apart. Scratch and
+each contender run in **adjacent pairs** (their order alternating from repeat to repeat); a
+short **probe** of the machine's speed (a matrix product and a pass over memory) runs before
+and after each pair; a pair whose probes differ by more than ``--probe-tolerance``, or that
+ran while the probes were slower than the run's best by more than twice it, is discarded and
+counted, and another pair is run instead (up to twice the repeats). A ratio (scratch /
+contender) is the median of the per-pair ratios, given with their spread (lowest and
+highest); a ratio whose spread crosses 1 is marked "not separable". Shares of the GEMM floor
+and of the machine's peak count the matrix products actually performed
+(``contenders.gemm_flops``).
 """
 
 import argparse
@@ -40,17 +43,36 @@ SCALING = ("sklearn", "torch_plain", "numpy_bare", "gemm_floor")
 COMPILE_BUDGET = 600  # seconds a torch.compile contender may take, compilation included
 
 
-def probe(dtype: str = "float32", n: int = 384, repeats: int = 5) -> float:
-    """Best seconds of an n x n matrix product: a quick reading of the machine's speed."""
+_PROBE_MEMORY = np.ones(8 * 2**20, dtype=np.float32)  # 32 MB: more than the caches hold
+
+
+def probe(dtype: str = "float32", n: int = 384, repeats: int = 5) -> tuple[float, float]:
+    """A quick reading of the machine's speed: the best seconds of an n x n matrix product
+    and of one pass over 32 MB of memory (the epochs here are both)."""
     rng = np.random.default_rng(0)
     a, b = rng.random((n, n)).astype(dtype), rng.random((n, n)).astype(dtype)
     out = np.empty((n, n), dtype=dtype)
-    best = np.inf
+    gemm = memory = np.inf
     for _ in range(repeats):
         start = time.perf_counter()
         np.matmul(a, b, out=out)
-        best = min(best, time.perf_counter() - start)
-    return best
+        gemm = min(gemm, time.perf_counter() - start)
+        start = time.perf_counter()
+        _PROBE_MEMORY.sum()
+        memory = min(memory, time.perf_counter() - start)
+    return gemm, memory
+
+
+def _steady(before: tuple, after: tuple, best: list[float], tolerance: float) -> str | None:
+    """Why a pair cannot be used, or None: the machine changed speed during it (the probes
+    before and after differ), or it ran in a slow state (slower than the best reading of
+    the run by more than twice the tolerance)."""
+    for b, a, fastest in zip(before, after, best):
+        if abs(a / b - 1) > tolerance:
+            return "changed"
+        if min(a, b) > fastest * (1 + 2 * tolerance):
+            return "slow"
+    return None
 
 
 def gemm_peak(dtype: str, n: int = 2048, repeats: int = 3) -> float:
@@ -95,8 +117,9 @@ def epoch_seconds(name: str, config: Config, X: np.ndarray, y: np.ndarray) -> fl
 
 
 def measure(config: Config, contenders: tuple[str, ...], repeats: int, tolerance: float,
-            say: Callable[[str], None]) -> dict:
-    """Every contender's pairs with scratch: their times, ratios and the discarded pairs."""
+            say: Callable[[str], None], best: list[float] | None = None) -> dict:
+    """Every contender's pairs with scratch: their times, ratios and the discarded pairs.
+    ``best`` holds the fastest probe readings of the run so far (updated in place)."""
     X, y = data(config)
     for name in ("scratch",) + contenders:  # warm-up: one short run each (numba, threads)
         if name != "torch_compiled":
@@ -109,10 +132,14 @@ def measure(config: Config, contenders: tuple[str, ...], repeats: int, tolerance
     row = {"config": {**asdict(config), "name": config.name}, "gemm_flops": gemm_flops(config),
            "contenders": {}}
     scratch_times = []
+    best = best if best is not None else list(probe(config.dtype))
     for name in contenders:
-        entry = {"seconds": [], "scratch_seconds": [], "ratios": [], "discarded": 0}
-        for r in range(repeats):
-            order = ("scratch", name) if (r + len(name)) % 2 == 0 else (name, "scratch")
+        entry = {"seconds": [], "scratch_seconds": [], "ratios": [], "discarded": 0,
+                 "slow_state": 0}
+        for attempt in range(2 * repeats):  # up to twice as many pairs as asked, to keep enough
+            if len(entry["ratios"]) == repeats:
+                break
+            order = ("scratch", name) if (attempt + len(name)) % 2 == 0 else (name, "scratch")
             before = probe(config.dtype)
             try:
                 times = {n: epoch_seconds(n, config, X, y) for n in order}
@@ -120,8 +147,10 @@ def measure(config: Config, contenders: tuple[str, ...], repeats: int, tolerance
                 entry = {"skipped": str(reason)}
                 break
             after = probe(config.dtype)
-            if abs(after / before - 1) > tolerance:
-                entry["discarded"] += 1
+            best[:] = [min(x, y_, z) for x, y_, z in zip(best, before, after)]
+            why = _steady(before, after, best, tolerance)
+            if why is not None:
+                entry["discarded" if why == "changed" else "slow_state"] += 1
                 continue
             entry["seconds"].append(times[name])
             entry["scratch_seconds"].append(times["scratch"])
@@ -148,8 +177,9 @@ def _progress(config: Config, name: str, entry: dict) -> str:
     spread = (entry["ratio_high"] - entry["ratio_low"]) / entry["ratio"]
     warning = "  WARNING: spread too large to trust this ratio" if spread > 0.25 else ""
     return (f"{head}: {entry['median']:.3f} s/epoch, scratch / it = {entry['ratio']:.2f} "
-            f"[{entry['ratio_low']:.2f}, {entry['ratio_high']:.2f}], "
-            f"{entry['discarded']} pair(s) discarded{warning}")
+            f"[{entry['ratio_low']:.2f}, {entry['ratio_high']:.2f}] over "
+            f"{len(entry['ratios'])} pairs; {entry['discarded']} discarded (speed changed), "
+            f"{entry['slow_state']} in a slow state{warning}")
 
 
 def peak_memory(config: Config) -> float:
@@ -166,14 +196,22 @@ def peak_memory(config: Config) -> float:
     return peak / X.nbytes
 
 
-def configurations(quick: bool) -> tuple[list[Config], list[Config]]:
-    """(the main table's configurations, the scaling rows')."""
+FLOAT64 = ("sklearn", "torch_plain", "torch_fused", "numpy_bare", "gemm_floor")
+Plan = list[tuple[Config, tuple[str, ...]]]
+
+
+def configurations(quick: bool) -> tuple[Plan, Plan]:
+    """(the main table's configurations, the scaling rows'), each with its contenders: every
+    contender for 784-100-10 in float32; the main ones in float64; for the scaling rows
+    (20,000 samples, Adam, float32) the ones a ratio is asked of."""
     if quick:
-        return [Config((100,), 200, "adam", "float32", n_samples=10000)], []
-    main = [Config((100,), batch, solver, dtype) for dtype in ("float32", "float64")
-            for solver in ("adam", "sgd") for batch in (100, 200)]
-    scaling = [Config((width,), batch, "adam", "float32") for width in (100, 256, 1024)
-               for batch in (32, 100, 200, 1000)]
+        return [(Config((100,), 200, "adam", "float32", n_samples=10000),
+                 ("sklearn", "torch_plain", "numpy_bare", "gemm_floor"))], []
+    main = [(Config((100,), batch, solver, "float32"), ALL) for solver in ("adam", "sgd")
+            for batch in (100, 200)]
+    main += [(Config((100,), 200, solver, "float64"), FLOAT64) for solver in ("adam", "sgd")]
+    scaling = [(Config((width,), batch, "adam", "float32", n_samples=20000), SCALING)
+               for width in (100, 256, 1024) for batch in (32, 100, 200, 1000)]
     return main, scaling
 
 
@@ -184,18 +222,22 @@ def run(quick: bool = False, repeats: int = 3, tolerance: float = 0.1,
     """The main table's and the scaling rows' measurements (``chosen`` and ``contenders``
     replace the configurations and contenders, e.g. for a test)."""
     torch.set_num_threads(os.cpu_count() or 1)
-    main, scaling = chosen or configurations(quick)
+    if chosen is not None:
+        main = [(c, contenders or ALL) for c in chosen[0]]
+        scaling = [(c, contenders or SCALING) for c in chosen[1]]
+    else:
+        main, scaling = configurations(quick)
     peaks = {dt: gemm_peak(dt) for dt in ("float32", "float64")}
     results: dict[str, Any] = {"gemm_peak_flops": peaks, "repeats": repeats,
                                "probe_tolerance": tolerance, "rows": [], "scaling": []}
-    if contenders is None:
-        contenders = ("sklearn", "torch_plain", "numpy_bare", "gemm_floor") if quick else ALL
-    for config in main:
-        row = measure(config, contenders, repeats, tolerance, say)
+    best = {dt: list(probe(dt)) for dt in peaks}  # the run's fastest readings, per dtype
+    for config, names in main:
+        row = measure(config, names, repeats, tolerance, say, best[config.dtype])
         row["peak_memory_over_data"] = peak_memory(config)
         results["rows"].append(row)
-    for config in scaling:
-        results["scaling"].append(measure(config, SCALING, repeats, tolerance, say))
+    for config, names in scaling:
+        results["scaling"].append(measure(config, names, repeats, tolerance, say,
+                                          best[config.dtype]))
     for dt in peaks:  # the best peak seen in the run
         peaks[dt] = max(peaks[dt], gemm_peak(dt))
     return results
@@ -203,7 +245,14 @@ def run(quick: bool = False, repeats: int = 3, tolerance: float = 0.1,
 
 # --- the tables ------------------------------------------------------------------------------
 
-def _cell(entry: dict, flops: int, peak: float, floor: float | None) -> str:
+def _names(rows: list[dict]) -> list[str]:
+    """Every contender of the rows, in the order they first appear."""
+    return list(dict.fromkeys(n for row in rows for n in row["contenders"]))
+
+
+def _cell(entry: dict | None, flops: int, peak: float, floor: float | None) -> str:
+    if entry is None:
+        return "not run"
     if "skipped" in entry:
         return "skipped"
     if not entry.get("ratios"):
@@ -214,7 +263,7 @@ def _cell(entry: dict, flops: int, peak: float, floor: float | None) -> str:
 
 def times_table(results: dict, key: str = "rows") -> str:
     rows = results[key]
-    names = list(rows[0]["contenders"])
+    names = _names(rows)
     head = ["network", "solver", "batch", "dtype", "scratch s/epoch (% of peak, x floor)"] + \
         [f"{n} s/epoch (% of peak)" for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -226,7 +275,7 @@ def times_table(results: dict, key: str = "rows") -> str:
         scratch = "-" if s is None else (
             f"{s:.3f} ({100 * row['gemm_flops'] / s / peak:.0f}%"
             + (f", {s / floor:.2f}x floor)" if floor else ")"))
-        cells = [_cell(row["contenders"][n], row["gemm_flops"], peak, floor) for n in names]
+        cells = [_cell(row["contenders"].get(n), row["gemm_flops"], peak, floor) for n in names]
         lines.append("| " + " | ".join([c["name"], c["solver"], str(c["batch"]), c["dtype"],
                                          scratch] + cells) + " |")
     return "\n".join(lines)
@@ -234,14 +283,14 @@ def times_table(results: dict, key: str = "rows") -> str:
 
 def ratios_table(results: dict, key: str = "rows") -> str:
     rows = results[key]
-    names = list(rows[0]["contenders"])
+    names = _names(rows)
     head = ["network", "solver", "batch", "dtype"] + [f"scratch / {n}" for n in names]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         c = row["config"]
         cells = []
         for n in names:
-            e = row["contenders"][n]
+            e = row["contenders"].get(n, {})
             if "skipped" in e or not e.get("ratios"):
                 cells.append("-")
                 continue
@@ -274,10 +323,14 @@ def table(results: dict) -> str:
     if results["scaling"]:
         parts += ["", "Scaling (adam, float32), seconds per epoch:", "",
                   times_table(results, "scaling"), "", ratios_table(results, "scaling")]
-    dropped = sum(e.get("discarded", 0) for row in results["rows"] + results["scaling"]
-                  for e in row["contenders"].values())
-    parts += ["", f"Pairs discarded because the machine changed speed between the probes "
-                  f"before and after them: {dropped}."]
+    entries = [e for row in results["rows"] + results["scaling"]
+               for e in row["contenders"].values()]
+    dropped = sum(e.get("discarded", 0) for e in entries)
+    slow = sum(e.get("slow_state", 0) for e in entries)
+    parts += ["", f"Pairs discarded: {dropped} because the machine changed speed between the "
+                  f"probes before and after them, {slow} because it ran in a slow state "
+                  f"(probes more than {200 * results['probe_tolerance']:.0f}% slower than the "
+                  "fastest of the run)."]
     if skipped(results):
         parts += ["", "Skipped: " + "; ".join(skipped(results)) + "."]
     return "\n".join(parts)

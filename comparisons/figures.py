@@ -237,7 +237,7 @@ def benchmark(bench: dict) -> Figure:
     """Per main configuration: seconds per epoch of scratch and each contender, and
     scratch's time over each contender's with the spread of the pairs."""
     rows = bench["rows"]
-    names = [n for n in rows[0]["contenders"]]
+    names = list(dict.fromkeys(n for r in rows for n in r["contenders"]))
     labels = [f"{r['config']['name']}\n{r['config']['solver']} b{r['config']['batch']}\n"
               f"{r['config']['dtype']}" for r in rows]
     fig, axes = plt.subplots(2, 1, figsize=(max(9, 1.3 * len(rows)), 8), sharex=True)
@@ -249,7 +249,7 @@ def benchmark(bench: dict) -> Figure:
     for k, name in enumerate(names, start=1):
         seconds, ratio, low, high = [], [], [], []
         for r in rows:
-            e = r["contenders"][name]
+            e = r["contenders"].get(name, {})
             ok = "median" in e
             seconds.append(e["median"] if ok else np.nan)
             ratio.append(e["ratio"] if ok else np.nan)

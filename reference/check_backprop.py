@@ -172,6 +172,16 @@ class _Problem:
     K: int
     alpha: float
     candidates: list[Convention]
+    loss_points: list[tuple[np.ndarray, np.ndarray]] | None = None  # (flat indices, d loss)
+
+    def distance_to_loss(self, E: list[np.ndarray]) -> float:
+        """How far a gradient is from finite differences of the user's own loss (0 where
+        no loss was returned): the loss says which objective the user meant."""
+        if not self.loss_points:
+            return 0.0
+        ours = np.concatenate([e[idx] for e, (idx, _) in zip(E, self.loss_points)])
+        theirs = np.concatenate([values for _, values in self.loss_points])
+        return relative_difference(ours, theirs) if ours.size else 0.0
 
     def expected_one(self, k: int, d: np.ndarray, conv: Convention, scale: float = 1.0,
                      l2: float = 1.0, biases: bool | None = None) -> np.ndarray:
@@ -194,6 +204,7 @@ def _alternatives(p: _Problem, conv: Convention, name: str) -> list[tuple[str, f
                                                                          bool | None]]:
     alts = [("sign", -1.0, 1.0, None), ("everything_negated", -1.0, -1.0, None),
             ("times_n", p.n, 1.0, None), ("over_n", 1 / p.n, 1.0, None),
+            ("all_times_n", p.n, p.n, None), ("all_over_n", 1 / p.n, 1 / p.n, None),
             ("times_2", 2.0, 1.0, None), ("half", 0.5, 1.0, None)]
     if p.K > 1:
         alts += [("times_K", p.K, 1.0, None), ("over_K", 1 / p.K, 1.0, None)]
@@ -214,6 +225,7 @@ class _Match:
     labels: list[str | None]  # "ok", an alternative's label, or None (unexplained)
     errors: list[float]  # against the correct gradient under ``conv``
     mistake: tuple[str, int | None] | None = None
+    distance: float = 0.0  # from the user's own loss, where one was returned
 
     @property
     def explained(self) -> bool:
@@ -224,7 +236,7 @@ class _Match:
         unexplained = sum(label is None for label in self.labels)
         alternatives = sum(label not in (None, "ok") for label in self.labels)
         finite = [e for e in self.errors if math.isfinite(e)]
-        return (unexplained, alternatives, familiarity(self.conv),
+        return (unexplained, alternatives, round(self.distance, 3), familiarity(self.conv),
                 sum(math.log10(e + 1e-300) for e in finite))
 
 
@@ -247,7 +259,7 @@ def _match(p: _Problem, D: list[np.ndarray], rtol: float, allow_alternatives: bo
                         label = alt
                         break
             labels.append(label)
-        match = _Match(conv, labels, errors)
+        match = _Match(conv, labels, errors, distance=p.distance_to_loss(p.expected(D, conv)))
         if best is None or match.score < best.score:
             best = match
     return best
@@ -277,8 +289,8 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-SCALES = ("sign", "everything_negated", "times_n", "over_n", "times_2", "half", "times_K",
-          "over_K")
+SCALES = ("sign", "everything_negated", "times_n", "over_n", "all_times_n", "all_over_n",
+          "times_2", "half", "times_K", "over_K")
 
 
 def _alternative_sentences(p: _Problem, match: _Match) -> list[str]:
@@ -309,6 +321,8 @@ def _alternative_sentences(p: _Problem, match: _Match) -> list[str]:
             "over_n": (f"{who}: {p.n} times too small: "
                        + ("averaged over the batch while the other arrays are summed"
                           if not mean else "divided by n once more than the rest")),
+            "all_times_n": f"{who}: {p.n} times too large, the L2 term included",
+            "all_over_n": f"{who}: {p.n} times too small, the L2 term included",
             "times_2": f"{who}: twice what the other arrays' convention gives",
             "half": f"{who}: half what the other arrays' convention gives",
             "times_K": f"{who}: {p.K} (the number of outputs) times too large",
@@ -326,9 +340,10 @@ def _alternative_sentences(p: _Problem, match: _Match) -> list[str]:
         }[label]
         kinds = {n[0] for n in names}
         others = [n for n in p.names if n[0] not in kinds]
-        if label in ("times_n", "over_n") and len(kinds) == 1 and others:
+        if label in ("times_n", "over_n", "all_times_n", "all_over_n") and \
+                len(kinds) == 1 and others:
             mine, theirs = ("bias", "weight") if kinds == {"b"} else ("weight", "bias")
-            larger = label == "times_n"
+            larger = label in ("times_n", "all_times_n")
             text = (f"{who}: the {mine} gradient is "
                     + ("summed" if larger else "averaged") + " over the batch while the "
                     f"{theirs} gradients ({_join(others)}) are "
@@ -339,6 +354,7 @@ def _alternative_sentences(p: _Problem, match: _Match) -> list[str]:
 
 
 FACTORS = {"sign": "-1", "everything_negated": "-1", "times_n": "n", "over_n": "1/n",
+           "all_times_n": "n", "all_over_n": "1/n",
            "times_2": "2", "half": "1/2", "times_K": "K", "over_K": "1/K"}
 
 
@@ -388,14 +404,11 @@ def _where_it_starts(p: _Problem, match: _Match, activation: str, output: str,
 
 # --- the loss check ------------------------------------------------------------------------------
 
-def _check_loss(grad_fn: Callable, params: list[np.ndarray], X: np.ndarray, Y: ArrayLike,
-                grads: list[np.ndarray], names: list[str], valid: Callable,
-                l2_gradient: float) -> tuple[bool, str | None]:
-    """Finite differences of the user's own loss against the user's own gradient."""
-    def loss(moved: list[np.ndarray]) -> float:
-        return _call(grad_fn, moved, X, Y)[0]
-
-    fd = finite_differences(loss, params, max_coordinates=12, valid=valid)
+def _check_loss(fd: list[tuple[np.ndarray, np.ndarray]], params: list[np.ndarray],
+                grads: list[np.ndarray], names: list[str], l2_gradient: float
+                ) -> tuple[bool, str | None]:
+    """Finite differences of the user's own loss (``fd``, per array: flat indices and
+    derivatives) against the user's own gradient."""
     ours = [g.ravel()[idx] for g, (idx, _) in zip(grads, fd)]
     numeric = [values for _, values in fd]
     if all(relative_difference(a, b) <= LOSS_RTOL for a, b in zip(ours, numeric) if a.size):
@@ -558,10 +571,20 @@ def check_backprop(grad_fn: Callable, params: Sequence[ArrayLike], X: ArrayLike,
                       for name, g, a in zip(names, grads, as_float)}
     diagnosis += [text for text in shape_problems.values() if text]
 
+    def valid_for(layout: list[bool]) -> Callable[[list[np.ndarray]], bool]:
+        """A moved point is usable where no ReLU unit crosses 0 (no kink in between)."""
+        base = _pattern(_to_sklearn(as_float, layout), X, activation, negative_slope)
+        return lambda moved: _pattern(_to_sklearn(moved, layout), X, activation,
+                                      negative_slope) == base
+
+    loss_fd = None
+    if loss_value is not None:  # finite differences of the user's own loss, used twice
+        loss_fd = finite_differences(lambda moved: _call(grad_fn, moved, X, Y)[0], as_float,
+                                     max_coordinates=12, valid=valid_for(layouts[0]))
     best = None
     for layout in layouts:
         problem = _problem(as_float, grads, layout, names, shape_problems, n, K, alpha,
-                           loss, output)
+                           loss, output, loss_fd)
         D = _flat(data_gradient(problem.coefs, problem.intercepts, X, target, activation,
                                 output, loss, negative_slope))
         match = _match(problem, D, rtol)
@@ -569,11 +592,6 @@ def check_backprop(grad_fn: Callable, params: Sequence[ArrayLike], X: ArrayLike,
             best = (layout, match, problem, D)
     layout, match, problem, D = best
 
-    def valid(moved: list[np.ndarray]) -> bool:  # the same ReLU pattern: no kink crossed
-        return _pattern(moved, X, activation, negative_slope) == base_pattern
-
-    sk_params = [a for pair in zip(problem.coefs, problem.intercepts) for a in pair]
-    base_pattern = _pattern(sk_params, X, activation, negative_slope)
     if any(label is None for label in match.labels):
         found = _find_mistake(problem, X, target, activation, output, loss, negative_slope,
                               rtol, D)
@@ -602,14 +620,15 @@ def check_backprop(grad_fn: Callable, params: Sequence[ArrayLike], X: ArrayLike,
     known = any(r["ok"] for r in rows) or match.explained or match.mistake is not None
     conventions = {"layout": layout_words, **words} if known else {"layout": layout_words}
     loss_ok = None
-    if loss_value is not None:
-        loss_ok, sentence = _check_loss(
-            grad_fn, originals, X, Y, grads, names,
-            lambda moved: valid(_to_sklearn(moved, layout)), conv.l2(n) * alpha)
+    if loss_fd is not None:
+        loss_ok, sentence = _check_loss(loss_fd, as_float, grads, names, conv.l2(n) * alpha)
         if sentence and (all(r["ok"] for r in rows) or "L2 term of your loss" in sentence):
             diagnosis.append(sentence)  # (a wrong gradient is not the loss's: said above)
+    sk_params = [a for pair in zip(problem.coefs, problem.intercepts) for a in pair]
+    base = _pattern(sk_params, X, activation, negative_slope)
     references = _references(problem, X, target, conv, E, activation, output, loss,
-                             negative_slope, valid)
+                             negative_slope, lambda moved: _pattern(
+                                 moved, X, activation, negative_slope) == base)
     ok = all(r["ok"] for r in rows) and not changed
     return BackpropReport(ok, conventions, rows, diagnosis, loss_ok, references)
 
@@ -640,8 +659,16 @@ def _to_sklearn(params: list[np.ndarray], layout: list[bool]) -> list[np.ndarray
 
 def _problem(params: list[np.ndarray], grads: list[np.ndarray], layout: list[bool],
              names: list[str], shape_problems: dict, n: int, K: int, alpha: float,
-             loss: str, output: str) -> _Problem:
+             loss: str, output: str, loss_fd: list | None = None) -> _Problem:
     sk = _to_sklearn(params, layout)
+    points = None
+    if loss_fd is not None:  # the user's flat indices, as indices into scikit-learn's layout
+        points = []
+        for k, (idx, values) in enumerate(loss_fd):
+            if names[k][0] == "W" and layout[k // 2]:
+                n_out, n_in = params[k].shape
+                idx = (idx % n_in) * n_out + idx // n_in
+            points.append((idx, values))
     user = []
     for k, (name, g) in enumerate(zip(names, grads)):
         if shape_problems[name]:
@@ -651,7 +678,7 @@ def _problem(params: list[np.ndarray], grads: list[np.ndarray], layout: list[boo
         else:
             user.append(g.ravel())
     return _Problem(names, user, [a.ravel() for a in sk], sk[0::2], sk[1::2], n, K, alpha,
-                    candidates(loss, output, K, alpha))
+                    candidates(loss, output, K, alpha), points)
 
 
 def _pattern(params: list[np.ndarray], X: np.ndarray, activation: str, slope: float) -> bytes:

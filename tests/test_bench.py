@@ -35,7 +35,8 @@ def test_the_quick_benchmark_pairs_every_contender_with_scratch():
                         contenders=("sklearn", "numpy_bare", "gemm_floor"))
     row = results["rows"][0]
     for name, entry in row["contenders"].items():
-        assert len(entry["ratios"]) + entry["discarded"] == 2
+        tried = len(entry["ratios"]) + entry["discarded"] + entry["slow_state"]
+        assert len(entry["ratios"]) == 2 or tried == 4
         if entry["ratios"]:
             assert entry["ratio_low"] <= entry["ratio"] <= entry["ratio_high"]
             assert entry["ratio"] == pytest.approx(np.median(entry["ratios"]))
@@ -46,13 +47,13 @@ def test_the_quick_benchmark_pairs_every_contender_with_scratch():
 
 
 def test_a_pair_straddling_a_change_of_speed_is_discarded_and_counted(monkeypatch):
-    readings = iter([1.0, 2.0] * 10)  # every pair sees the machine halve its speed
+    readings = iter([(1.0, 1.0), (2.0, 2.0)] * 10)  # every pair: the machine halves its speed
     monkeypatch.setattr(bench, "probe", lambda dtype="float32": next(readings))
     lines = []
     results = bench.run(repeats=2, say=lines.append, chosen=([TINY], []),
                         contenders=("gemm_floor",))
     entry = results["rows"][0]["contenders"]["gemm_floor"]
-    assert entry["discarded"] == 2 and entry["ratios"] == []
+    assert entry["discarded"] + entry["slow_state"] == 4 and entry["ratios"] == []  # 2 x 2 tried
     assert "every pair discarded" in lines[0]
     assert "no clean pair" in bench.table(results)
 
@@ -79,3 +80,19 @@ def test_scratch_fit_memory_is_the_data_plus_one_copy_plus_buffers(early_stoppin
     buffers = 8 * 1024**2  # weights, optimizer state, per-batch work arrays: well under this
     allowed = buffers + (X.nbytes if early_stopping else 0)  # the split copies the data once
     assert peak <= allowed, (peak, allowed)
+
+
+def test_the_report_shows_the_benchmark_found_in_its_folder(tmp_path):
+    import json
+
+    from comparisons.cli import main
+
+    results = bench.run(repeats=1, say=lambda line: None, chosen=([TINY], []),
+                        contenders=("numpy_bare", "gemm_floor"))
+    results["table"] = bench.table(results)
+    (tmp_path / "bench.json").write_text(json.dumps(results))
+    assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
+                 "--out", str(tmp_path)]) == 0
+    html = (tmp_path / "report.html").read_text()
+    assert "<h2>Speed</h2>" in html and "alt='benchmark'" in html
+    assert "scratch / gemm_floor" in (tmp_path / "report.md").read_text()

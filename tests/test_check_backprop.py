@@ -314,3 +314,58 @@ def test_two_independent_mistakes_are_both_named():
     assert rows(report) == {"W0": False, "b0": True, "W1": True, "b1": False}
     assert "W0: the L2 term is added with the wrong sign" in text
     assert "b1: the bias gradient is averaged over the batch while" in text
+
+
+# --- the textbook's network, as the chapter writes it, with its mistakes planted --------------
+
+def _textbook(bug):
+    from scratch.textbook_net import TextbookNet
+
+    class Planted(TextbookNet):
+        def sigmoid_derivative(self, z, a):
+            if bug == "derivative at z":
+                return z * (1 - z)
+            if bug == "no derivative":
+                return np.ones_like(a)
+            return super().sigmoid_derivative(z, a)
+
+    net = Planted(l2=0.01)
+
+    def grad_fn(params, X, Y):
+        cost, g = net.gradients(params, X, Y)
+        n = len(X)
+        if bug == "L2 sign":
+            g[0] = g[0] - 2 * net.l2 * params[0]
+        elif bug == "weights averaged":
+            g[0], g[2] = g[0] / n, g[2] / n
+        elif bug == "flipped sign":
+            g = [-(g[0] - net.l2 * params[0]) + net.l2 * params[0], -g[1],
+                 -(g[2] - net.l2 * params[2]) + net.l2 * params[2], -g[3]]
+        return cost, g
+
+    return grad_fn, TextbookNet.init(6, 5, 3)
+
+
+@pytest.mark.parametrize("bug,wrong,words", [
+    (None, set(), None),
+    ("derivative at z", {"W0", "b0"}, "pre-activation z"),
+    ("no derivative", {"W0", "b0"}, "derivative is missing"),
+    ("L2 sign", {"W0"}, "L2 term is added with the wrong sign"),
+    ("weights averaged", {"W0", "W1"}, "weight gradient is averaged over the batch while the "
+                                       "bias gradients (b0 and b1) are summed"),
+    ("flipped sign", {"W0", "b0", "W1", "b1"}, "output delta has the wrong sign"),
+])
+def test_the_textbook_network_and_its_planted_mistakes(bug, wrong, words):
+    grad_fn, params = _textbook(bug)
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 6)), np.eye(3)[rng.integers(0, 3, size=20)]
+    report = check_backprop(grad_fn, params, X, Y, activation="logistic", output="logistic",
+                            alpha=0.01)
+    assert report.ok == (bug is None)
+    assert {name for name, ok in rows(report).items() if not ok} == wrong, str(report)
+    if bug is None:
+        assert report.conventions["batch"] == "summed over the batch"
+        assert "not divided by the batch size, on the weights only" in report.conventions["l2"]
+        assert report.loss_ok is False  # the book's cost: an L2 term twice its gradient's
+    else:
+        assert words in " ".join(report.diagnosis), str(report)
