@@ -72,7 +72,8 @@ def gemm_flops(config: Config) -> int:
     return 2 * config.n_samples * (2 * sum(sizes) + sum(sizes[1:]))
 
 
-def _epoch_ends(model: object) -> tuple[list[float], Callable]:
+def _epoch_ends(model: object) -> list[float]:
+    """The times of the model's epoch ends, filled in as it fits."""
     stamps: list[float] = []
     original = model._update_no_improvement_count
 
@@ -81,7 +82,7 @@ def _epoch_ends(model: object) -> tuple[list[float], Callable]:
         return original(*args, **kwargs)
 
     model._update_no_improvement_count = stamp
-    return stamps, original
+    return stamps
 
 
 ESTIMATORS = {
@@ -98,7 +99,7 @@ def estimator_epochs(name: str, config: Config, X: np.ndarray, y: np.ndarray) ->
                   n_iter_no_change=config.epochs + 1, random_state=0,
                   learning_rate_init=1e-3 if config.solver == "adam" else 1e-2)
     model = ESTIMATORS[name](params)
-    stamps, _ = _epoch_ends(model)
+    stamps = _epoch_ends(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -130,11 +131,10 @@ def torch_epochs(config: Config, X: np.ndarray, y: np.ndarray, variant: str = "p
     model = _torch_model(config)
     try:
         optimizer = _torch_optimizer(model, config, variant)
-        if variant in ("foreach", "fused"):  # the build may not have it on the CPU
-            probe = _torch_model(Config((4,), 2, config.solver, config.dtype, 4, 1, 3, 2))
-            _torch_optimizer(probe, config, variant)
-            probe(torch.zeros(2, 3, dtype=getattr(torch, config.dtype))).sum().backward()
-            _torch_optimizer(probe, config, variant).step()
+        if variant in ("foreach", "fused"):  # the build may not have it on the CPU: one step
+            tiny = _torch_model(Config((4,), 2, config.solver, config.dtype, 4, 1, 3, 2))
+            tiny(torch.zeros(2, 3, dtype=getattr(torch, config.dtype))).sum().backward()
+            _torch_optimizer(tiny, config, variant).step()
     except (RuntimeError, ValueError, TypeError) as error:
         raise Skip(f"torch.optim with {variant}=True does not run here: {error}") from None
     loss_fn = torch.nn.CrossEntropyLoss()

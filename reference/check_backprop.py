@@ -232,7 +232,9 @@ class _Match:
         return all(label is not None for label in self.labels)
 
     @property
-    def score(self) -> tuple[int, int, int, float]:
+    def score(self) -> tuple[int, int, float, int, float]:
+        """Smaller is better: unexplained arrays, arrays explained only by an inconsistency,
+        distance from the user's own loss, unfamiliarity, then the errors themselves."""
         unexplained = sum(label is None for label in self.labels)
         alternatives = sum(label not in (None, "ok") for label in self.labels)
         finite = [e for e in self.errors if math.isfinite(e)]
@@ -245,7 +247,8 @@ def _match(p: _Problem, D: list[np.ndarray], rtol: float, allow_alternatives: bo
     """The convention that explains the most arrays (then with the fewest alternatives)."""
     best = None
     for conv in p.candidates:
-        errors = p.errors(p.expected(D, conv))
+        E = p.expected(D, conv)
+        errors = p.errors(E)
         labels = []
         for k, (name, error) in enumerate(zip(p.names, errors)):
             if error <= rtol:
@@ -254,12 +257,12 @@ def _match(p: _Problem, D: list[np.ndarray], rtol: float, allow_alternatives: bo
             label = None
             if allow_alternatives and p.grads[k] is not None:
                 for alt, scale, l2, biases in _alternatives(p, conv, name):
-                    E = p.expected_one(k, D[k], conv, scale, l2, biases)
-                    if relative_difference(p.grads[k], E) <= rtol:
+                    variant = p.expected_one(k, D[k], conv, scale, l2, biases)
+                    if relative_difference(p.grads[k], variant) <= rtol:
                         label = alt
                         break
             labels.append(label)
-        match = _Match(conv, labels, errors, distance=p.distance_to_loss(p.expected(D, conv)))
+        match = _Match(conv, labels, errors, distance=p.distance_to_loss(E))
         if best is None or match.score < best.score:
             best = match
     return best

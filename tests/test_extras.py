@@ -17,15 +17,9 @@ from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
 from scratch.dropout import Dropout
 from scratch.initialization import glorot_uniform
 from tests.datasets import digits, encoded_task, task_data
-from tests.twins import max_abs_difference
+from tests.twins import max_abs_difference, quiet_fit
 
 TWINS = {"scratch": scratch.MLPClassifier, "torch": TorchMLPClassifier}
-
-
-def quiet_fit(model, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(*args, **kwargs)
 
 
 @pytest.mark.parametrize("rate", [0.1, 0.5, 0.8])

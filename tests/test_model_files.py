@@ -15,21 +15,16 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 
 import scratch
 from reference import TorchMLPClassifier, TorchMLPRegressor
 from scratch.persistence import FORMAT
 from tests.datasets import task_data
+from tests.twins import quiet_fit
 
 CLASSIFIERS = [scratch.MLPClassifier, TorchMLPClassifier]
 REGRESSORS = [scratch.MLPRegressor, TorchMLPRegressor]
-
-
-def quiet_fit(model, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(*args, **kwargs)
 
 
 

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.exceptions import NotFittedError
 
 import scratch
 from reference import TorchMLPClassifier, TorchMLPRegressor
@@ -18,15 +18,10 @@ from reference.gradients import assert_same_gradients, scratch_gradients, torch_
 from scratch.initialization import glorot_uniform
 from scratch.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError
 from tests.datasets import digits, task_data
+from tests.twins import quiet_fit
 
 CLASSIFIERS = [scratch.MLPClassifier, TorchMLPClassifier]
 REGRESSORS = [scratch.MLPRegressor, TorchMLPRegressor]
-
-
-def quiet_fit(model, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(*args, **kwargs)
 
 
 # --- bad input -------------------------------------------------------------------------------

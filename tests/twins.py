@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 import sklearn.neural_network as sk
+from sklearn.exceptions import ConvergenceWarning
 
 import scratch
 from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
@@ -26,6 +27,13 @@ def twin(kind, framework="scratch", **params):
     ours, theirs = copy.deepcopy(params), copy.deepcopy(params)
     sklearn_cls = sk.MLPClassifier if kind == "classifier" else sk.MLPRegressor
     return OURS[framework, kind](**ours), sklearn_cls(**theirs)
+
+
+def quiet_fit(model, *args, **kwargs):
+    """model.fit(*args, **kwargs) without its ConvergenceWarning (short fits on purpose)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(*args, **kwargs)
 
 
 def call(method, *args, **kwargs):
