@@ -16,7 +16,8 @@ counted, and another pair is run instead (up to twice the repeats). A ratio (scr
 contender) is the median of the per-pair ratios, given with their spread (lowest and
 highest); a ratio whose spread crosses 1 is marked "not separable". Shares of the GEMM floor
 and of the machine's peak count the matrix products actually performed
-(``contenders.gemm_flops``).
+(``contenders.gemm_flops``). On a bad day every pair of a contender may be discarded; then
+``--retry-missing`` measures only those again, on the same machine, and the table says which.
 """
 
 import argparse
@@ -168,14 +169,18 @@ def measure(config: Config, contenders: tuple[str, ...], repeats: int, tolerance
     return row
 
 
+def _too_wide(entry: dict) -> bool:
+    """A spread of the per-pair ratios above a quarter of their median."""
+    return (entry["ratio_high"] - entry["ratio_low"]) / entry["ratio"] > 0.25
+
+
 def _progress(config: Config, name: str, entry: dict) -> str:
     head = f"{config.name} {config.solver} batch {config.batch} {config.dtype}: {name}"
     if "skipped" in entry:
         return f"{head}: skipped ({entry['skipped']})"
     if not entry["ratios"]:
         return f"{head}: every pair discarded (the machine changed speed during each)"
-    spread = (entry["ratio_high"] - entry["ratio_low"]) / entry["ratio"]
-    warning = "  WARNING: spread too large to trust this ratio" if spread > 0.25 else ""
+    warning = "  WARNING: spread too large to trust this ratio" if _too_wide(entry) else ""
     return (f"{head}: {entry['median']:.3f} s/epoch, scratch / it = {entry['ratio']:.2f} "
             f"[{entry['ratio_low']:.2f}, {entry['ratio_high']:.2f}] over "
             f"{len(entry['ratios'])} pairs; {entry['discarded']} discarded (speed changed), "
@@ -215,6 +220,32 @@ def configurations(quick: bool) -> tuple[Plan, Plan]:
     return main, scaling
 
 
+def machine() -> dict[str, Any]:
+    """What the timings were measured on: the CPU, its cores, and the versions that matter."""
+    import platform
+
+    import sklearn
+    from threadpoolctl import threadpool_info
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    blas = [f"{i['internal_api']} {i['version']} ({i['num_threads']} threads)"
+            for i in threadpool_info() if i["user_api"] == "blas" and "numpy" in i["filepath"]]
+    try:
+        import numba
+        numba_version = numba.__version__
+    except ImportError:
+        numba_version = "not installed"
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "blas": ", ".join(blas) or "unknown",
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "scikit-learn": sklearn.__version__, "numba": numba_version}
+
+
 def run(quick: bool = False, repeats: int = 3, tolerance: float = 0.1,
         say: Callable[[str], None] = print,
         chosen: tuple[list[Config], list[Config]] | None = None,
@@ -229,7 +260,8 @@ def run(quick: bool = False, repeats: int = 3, tolerance: float = 0.1,
         main, scaling = configurations(quick)
     peaks = {dt: gemm_peak(dt) for dt in ("float32", "float64")}
     results: dict[str, Any] = {"gemm_peak_flops": peaks, "repeats": repeats,
-                               "probe_tolerance": tolerance, "rows": [], "scaling": []}
+                               "probe_tolerance": tolerance, "rows": [], "scaling": [],
+                               "machine": machine()}
     best = {dt: list(probe(dt)) for dt in peaks}  # the run's fastest readings, per dtype
     for config, names in main:
         row = measure(config, names, repeats, tolerance, say, best[config.dtype])
@@ -241,6 +273,40 @@ def run(quick: bool = False, repeats: int = 3, tolerance: float = 0.1,
     for dt in peaks:  # the best peak seen in the run
         peaks[dt] = max(peaks[dt], gemm_peak(dt))
     return results
+
+
+def retry_missing(results: dict, repeats: int, tolerance: float,
+                  say: Callable[[str], None] = print) -> list[str]:
+    """Measure again, in place, every contender of ``results`` that kept no clean pair (each
+    of its pairs straddled a change of speed), on the same machine; their discarded pairs
+    stay counted. Returns the retried entries' names ("784-100-10 adam 200 float32 torch_fused")."""
+    torch.set_num_threads(os.cpu_count() or 1)
+    if results.get("machine") != machine():
+        raise ValueError("these results were measured on another machine or with other "
+                         "versions; run the whole benchmark again instead")
+    best: dict[str, list[float]] = {}
+    retried = []
+    for row in results["rows"] + results["scaling"]:
+        missing = tuple(n for n, e in row["contenders"].items()
+                        if "skipped" not in e and not e["ratios"])
+        if not missing:
+            continue
+        fields = {k: v for k, v in row["config"].items() if k != "name"}
+        config = Config(**{**fields, "hidden": tuple(fields["hidden"])})
+        best.setdefault(config.dtype, list(probe(config.dtype)))
+        again = measure(config, missing, repeats, tolerance, say, best[config.dtype])
+        for name in missing:
+            old, new = row["contenders"][name], again["contenders"][name]
+            if "skipped" not in new:
+                new["discarded"] += old["discarded"]
+                new["slow_state"] += old["slow_state"]
+            new["retried"] = True
+            row["contenders"][name] = new
+            retried.append(f"{config.name} {config.solver} {config.batch} {config.dtype} {name}")
+        kept = [s for e in row["contenders"].values() for s in e.get("scratch_seconds", ())
+                if e.get("ratios")]
+        row["scratch_median"] = float(np.median(kept)) if kept else None
+    return retried
 
 
 # --- the tables ------------------------------------------------------------------------------
@@ -270,11 +336,11 @@ def times_table(results: dict, key: str = "rows") -> str:
     for row in rows:
         c = row["config"]
         peak = results["gemm_peak_flops"][c["dtype"]]
-        floor = row["contenders"].get("gemm_floor", {}).get("median")
+        floor = row["contenders"].get("gemm_floor", {}).get("ratio")  # paired, as below
         s = row["scratch_median"]
         scratch = "-" if s is None else (
             f"{s:.3f} ({100 * row['gemm_flops'] / s / peak:.0f}%"
-            + (f", {s / floor:.2f}x floor)" if floor else ")"))
+            + (f", {floor:.2f}x floor)" if floor else ")"))
         cells = [_cell(row["contenders"].get(n), row["gemm_flops"], peak, floor) for n in names]
         lines.append("| " + " | ".join([c["name"], c["solver"], str(c["batch"]), c["dtype"],
                                          scratch] + cells) + " |")
@@ -295,6 +361,10 @@ def ratios_table(results: dict, key: str = "rows") -> str:
                 cells.append("-")
                 continue
             flag = "" if e["separable"] else " not separable"
+            if _too_wide(e):
+                flag += " too wide to trust"
+            if len(e["ratios"]) == 1:
+                flag += " one pair only, no spread"
             cells.append(f"{e['ratio']:.2f} [{e['ratio_low']:.2f}, {e['ratio_high']:.2f}]"
                          f"{flag}")
         lines.append("| " + " | ".join([c["name"], c["solver"], str(c["batch"]), c["dtype"]]
@@ -311,15 +381,26 @@ def skipped(results: dict) -> list[str]:
     return sorted(out)
 
 
+def _machine_line(results: dict) -> list[str]:
+    m = results.get("machine")
+    if not m:
+        return []
+    return [f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}, NumPy {m['numpy']} "
+            f"with {m['blas']}, torch {m['torch']} ({m['torch_threads']} threads), "
+            f"scikit-learn {m['scikit-learn']}, numba {m['numba']}.", ""]
+
+
 def table(results: dict) -> str:
     peaks = ", ".join(f"{dt} {p / 1e9:.0f} GFLOP/s" for dt, p in
                       results["gemm_peak_flops"].items())
     parts = ["Seconds per epoch, median over the kept pairs (in brackets: the share of the "
              "measured GEMM peak the epoch's performed matrix products reach; for scratch "
-             f"also its time over the GEMM floor's). Peak: {peaks}.", "",
-             times_table(results), "",
+             f"also its paired ratio to the GEMM floor). Peak: {peaks}.", "",
+             *_machine_line(results), times_table(results), "",
              "scratch's time over each contender's, median of the per-pair ratios "
-             "[lowest, highest]; below 1 scratch is faster:", "", ratios_table(results)]
+             "[lowest, highest]; below 1 scratch is faster; \"not separable\": the spread "
+             "crosses 1; \"too wide to trust\": the spread exceeds a quarter of the median:",
+             "", ratios_table(results)]
     if results["scaling"]:
         parts += ["", "Scaling (adam, float32), seconds per epoch:", "",
                   times_table(results, "scaling"), "", ratios_table(results, "scaling")]
@@ -331,6 +412,12 @@ def table(results: dict) -> str:
                   f"probes before and after them, {slow} because it ran in a slow state "
                   f"(probes more than {200 * results['probe_tolerance']:.0f}% slower than the "
                   "fastest of the run)."]
+    again = [f"{row['config']['name']} {row['config']['solver']} {row['config']['batch']} "
+             f"{row['config']['dtype']} {name}" for row in results["rows"] + results["scaling"]
+             for name, e in row["contenders"].items() if e.get("retried")]
+    if again:
+        parts += ["", "Measured again with --retry-missing, every pair of the first run having "
+                      "been discarded: " + "; ".join(again) + "."]
     if skipped(results):
         parts += ["", "Skipped: " + "; ".join(skipped(results)) + "."]
     return "\n".join(parts)
@@ -346,11 +433,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe-tolerance", type=float, default=0.1,
                         help="discard a pair when the speed probes around it differ by more")
     parser.add_argument("--out", default="report", help="folder for bench.json and bench.md")
+    parser.add_argument("--retry-missing", action="store_true",
+                        help="read OUT/bench.json and measure again only the contenders that "
+                             "kept no clean pair (same machine only)")
     args = parser.parse_args(argv)
-    results = run(args.quick, args.repeats, args.probe_tolerance,
-                  say=lambda line: print(line, file=sys.stderr, flush=True))
+    say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
+    command = " ".join(["python -m comparisons.bench", *(argv or sys.argv[1:])])
+    if args.retry_missing:
+        stored = os.path.join(args.out, "bench.json")
+        try:
+            with open(stored) as f:
+                results = json.load(f)
+            retried = retry_missing(results, args.repeats, args.probe_tolerance, say)
+        except (OSError, ValueError, KeyError) as err:
+            print(f"python -m comparisons.bench: cannot retry {stored}: {err}", file=sys.stderr)
+            return 2
+        say(f"measured again: {len(retried)} contender(s)")
+        command = f"{results['command']}, then {command}" if retried else results["command"]
+    else:
+        results = run(args.quick, args.repeats, args.probe_tolerance, say=say)
     results["table"] = table(results)
-    results["command"] = " ".join(["python -m comparisons.bench", *(argv or sys.argv[1:])])
+    results["command"] = command
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "bench.json"), "w") as f:
         json.dump(results, f, indent=1)

@@ -96,3 +96,51 @@ def test_the_report_shows_the_benchmark_found_in_its_folder(tmp_path):
     html = (tmp_path / "report.html").read_text()
     assert "<h2>Speed</h2>" in html and "alt='benchmark'" in html
     assert "scratch / gemm_floor" in (tmp_path / "report.md").read_text()
+
+
+def test_the_machine_is_named_with_the_versions_that_matter():
+    m = bench.machine()
+    assert m["cores"] >= 1 and m["cpu"] and m["numpy"] == np.__version__
+    assert m["torch"].startswith("2.13.0") and "blas" in m
+    line = bench._machine_line({"machine": m})[0]
+    assert m["cpu"] in line and m["numpy"] in line
+
+
+def test_a_contender_without_a_clean_pair_is_measured_again_on_the_same_machine(monkeypatch):
+    readings = iter([(1.0, 1.0), (2.0, 2.0)] * 10)  # every pair straddles a change of speed
+    real_probe = bench.probe
+    monkeypatch.setattr(bench, "probe", lambda dtype="float32": next(readings))
+    results = bench.run(repeats=1, say=lambda line: None, chosen=([TINY], []),
+                        contenders=("gemm_floor",))
+    assert results["rows"][0]["contenders"]["gemm_floor"]["ratios"] == []
+    monkeypatch.setattr(bench, "probe", lambda dtype="float32": (1.0, 1.0))
+    retried = bench.retry_missing(results, repeats=1, tolerance=0.1, say=lambda line: None)
+    entry = results["rows"][0]["contenders"]["gemm_floor"]
+    assert retried == ["784-16-10 adam 100 float32 gemm_floor"]
+    assert len(entry["ratios"]) == 1 and entry["retried"]
+    assert entry["discarded"] + entry["slow_state"] == 2  # the first run's, still counted
+    assert results["rows"][0]["scratch_median"] == entry["scratch_seconds"][0]
+    assert "Measured again with --retry-missing" in bench.table(results)
+    assert bench.retry_missing(results, 1, 0.1, say=lambda line: None) == []  # nothing left
+    monkeypatch.setattr(bench, "probe", real_probe)
+    results["machine"] = {**results["machine"], "cpu": "another CPU"}
+    with pytest.raises(ValueError, match="another machine"):
+        bench.retry_missing(results, 1, 0.1)
+
+
+def test_a_ratio_whose_spread_crosses_one_or_is_wide_is_marked():
+    def entry(low, mid, high):
+        return {"ratios": [low, mid, high], "ratio": mid, "ratio_low": low, "ratio_high": high,
+                "separable": low > 1 or high < 1, "median": 1.0, "seconds": [1.0],
+                "scratch_seconds": [1.0]}
+
+    row = {"config": {"name": "784-16-10", "solver": "adam", "batch": 100, "dtype": "float32"},
+           "gemm_flops": 1, "scratch_median": 1.0,
+           "contenders": {"a": entry(0.60, 0.62, 0.64), "b": entry(0.95, 0.99, 1.02),
+                          "c": entry(0.20, 0.40, 0.60),
+                          "d": {**entry(0.91, 0.91, 0.91), "ratios": [0.91]}}}
+    line = bench.ratios_table({"rows": [row]}).splitlines()[-1]
+    cells = [c.strip() for c in line.strip("|").split("|")][4:]
+    assert cells == ["0.62 [0.60, 0.64]", "0.99 [0.95, 1.02] not separable",
+                     "0.40 [0.20, 0.60] too wide to trust",
+                     "0.91 [0.91, 0.91] one pair only, no spread"]

@@ -31,3 +31,29 @@ def test_a_block_that_fails_or_warns_is_reported(tmp_path):
     assert len(problems) == 3
     assert "careful" in problems[0] and "exit status 3" in problems[1]
     assert "prints something else" in problems[2]
+
+
+def _section(text: str, title: str) -> str:
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+def test_the_readme_speed_numbers_are_the_stored_benchmark_s():
+    import json
+    import re
+
+    from comparisons.bench import table
+
+    results = json.loads((ROOT / "docs" / "bench.json").read_text())
+    stored = table(results)
+    assert (ROOT / "docs" / "bench.md").read_text() == stored + "\n"
+    speed = _section((ROOT / "README.md").read_text(), "Speed")
+    rows = [line for line in speed.splitlines() if line.startswith("| 784")]
+    ratios = re.findall(r"\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\]", speed)
+    assert rows and ratios
+    for quoted in rows + ratios:
+        assert quoted in stored, quoted
+    assert results["machine"]["cpu"] in speed
+    for command in results["command"].split(", then "):  # the run, and any --retry-missing
+        assert f"`{command}`" in speed

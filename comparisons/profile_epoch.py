@@ -1,0 +1,196 @@
+"""python -m comparisons.profile_epoch: where a scratch epoch's time goes, and so what its
+gap to the GEMM floor is made of.
+
+The parts are timed inside a real fit (``time.perf_counter`` around the calls the training
+loop makes), so they add up to the epoch and the fit's result is bit for bit the one without
+the timers:
+
+- **gather**: the batch's rows copied out of X (``training._RowTaker.take``);
+- **matrix products**: every ``np.matmul`` of the dense layers (forward, weight gradients,
+  input gradients);
+- **rest of loss and gradient**: what ``loss_and_gradients`` does besides the products:
+  activations and their derivatives, softmax, the loss value, the L2 penalty, the output
+  delta, the bias sums;
+- **optimizer**: the optimizer's step (with scikit-learn's L2 term and 1/n folded in);
+- **left**: the loop itself and the per-epoch bookkeeping (the shuffle, the loss curve,
+  the stopping test), plus the timers' own cost (about a microsecond per timed call).
+
+Beside them, the GEMM floor's own time per batch (``contenders.gemm_floor_epochs``, the same
+products at the same shapes and nothing else), measured right after each fit so that both
+see the same speed of the machine, says how far the loop's products and the whole epoch are
+from it.
+The first epoch of each fit is left out; figures are medians over the remaining epochs of
+``--fits`` fits, with the lowest and highest.
+
+Example (about 15 seconds)::
+
+    python -m comparisons.profile_epoch --batch 200 --fits 1
+"""
+
+import argparse
+import contextlib
+import time
+import types
+import warnings
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+import scratch
+from comparisons.contenders import Config, data, gemm_floor_epochs
+from scratch import dense, network, training
+
+PARTS = ("gather", "matrix products", "rest of loss and gradient", "optimizer", "left")
+
+
+class _TimedNumpy(types.ModuleType):
+    """NumPy, with ``matmul`` timed: what ``scratch.dense`` sees as ``np`` while profiling."""
+
+    def __init__(self, spent: dict[str, float], calls: dict[str, int]) -> None:
+        super().__init__("numpy")
+        self._spent, self._calls = spent, calls
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(np, name)
+
+    def matmul(self, *args: object, **kwargs: object) -> np.ndarray:
+        start = time.perf_counter()
+        try:
+            return np.matmul(*args, **kwargs)
+        finally:
+            self._spent["matrix products"] += time.perf_counter() - start
+            self._calls["matrix products"] += 1
+
+
+def _timed(function: Callable, key: str, spent: dict, calls: dict) -> Callable:
+    def timed(*args: object, **kwargs: object) -> object:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[key] += time.perf_counter() - start
+            calls[key] += 1
+    return timed
+
+
+@contextlib.contextmanager
+def timers(spent: dict[str, float], calls: dict[str, int]) -> Iterator[None]:
+    """Time the loop's calls into ``spent`` (seconds) and ``calls`` while inside."""
+    saved = (dense.np, training._RowTaker.take, scratch.MLPClassifier._new_optimizer,
+             network.Network.loss_and_gradients)
+    new_optimizer = saved[2]
+
+    def timed_optimizer(est: object, net: object) -> object:
+        optimizer = new_optimizer(est, net)
+        optimizer.step = _timed(optimizer.step, "optimizer", spent, calls)
+        return optimizer
+
+    dense.np = _TimedNumpy(spent, calls)
+    training._RowTaker.take = _timed(saved[1], "gather", spent, calls)
+    scratch.MLPClassifier._new_optimizer = timed_optimizer
+    network.Network.loss_and_gradients = _timed(saved[3], "loss and gradient", spent,
+                                                        calls)
+    try:
+        yield
+    finally:
+        (dense.np, training._RowTaker.take, scratch.MLPClassifier._new_optimizer,
+         network.Network.loss_and_gradients) = saved
+
+
+def fit(config: Config, X: np.ndarray, y: np.ndarray, spent: dict | None = None,
+        calls: dict | None = None, epoch_ends: Callable[[], None] | None = None
+        ) -> scratch.MLPClassifier:
+    """The bench's scratch fit (same parameters), calling ``epoch_ends`` after each epoch."""
+    model = scratch.MLPClassifier(
+        hidden_layer_sizes=config.hidden, batch_size=config.batch, solver=config.solver,
+        max_iter=config.epochs, tol=0.0, n_iter_no_change=config.epochs + 1, random_state=0,
+        learning_rate_init=1e-3 if config.solver == "adam" else 1e-2)
+    if epoch_ends is not None:
+        update = model._update_no_improvement_count
+
+        def stamped(*args: object) -> None:
+            update(*args)
+            epoch_ends()
+        model._update_no_improvement_count = stamped
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(X, y)
+    return model
+
+
+def profile(config: Config, fits: int = 3) -> dict:
+    """Seconds per batch of each part, per epoch (the first of each fit left out), and the
+    matrix products' calls per batch."""
+    X, y = data(config)
+    n_batches = -(-config.n_samples // config.batch)
+    epochs: list[dict[str, float]] = []
+    spent = dict.fromkeys(("gather", "matrix products", "loss and gradient", "optimizer"), 0.0)
+    calls = dict.fromkeys(spent, 0)
+    floors: list[float] = []  # the GEMM floor's seconds per batch, measured after each fit
+    ratios: list[float] = []  # each fit's median epoch over the floor measured after it
+    for _ in range(fits):
+        stamps = [time.perf_counter()]
+
+        def epoch_ends() -> None:
+            now = time.perf_counter()
+            total = now - stamps[-1]
+            parts = {"gather": spent["gather"], "matrix products": spent["matrix products"],
+                     "rest of loss and gradient": spent["loss and gradient"]
+                     - spent["matrix products"], "optimizer": spent["optimizer"]}
+            parts["left"] = total - sum(parts.values())
+            parts["epoch"] = total
+            epochs.append({k: v / n_batches for k, v in parts.items()})
+            for key in spent:
+                spent[key] = 0.0
+            stamps.append(time.perf_counter())
+
+        with timers(spent, calls):
+            fit(config, X, y, spent, calls, epoch_ends)
+        del epochs[len(epochs) - config.epochs]  # the fit's first epoch: warm-up
+        floor = float(np.median(gemm_floor_epochs(config, X, y))) / n_batches  # right after
+        floors.append(floor)
+        ratios.append(float(np.median([e["epoch"] for e in epochs[1 - config.epochs:]])) / floor)
+    out = {key: [e[key] for e in epochs] for key in (*PARTS, "epoch")}
+    return {"config": config, "parts": out, "gemm_floor": floors, "over_floor": ratios,
+            "matmuls_per_batch": calls["matrix products"] / (fits * config.epochs * n_batches)}
+
+
+def table(result: dict) -> str:
+    """Microseconds per batch of each part: median [lowest, highest], and share of the epoch."""
+    c = result["config"]
+    parts = result["parts"]
+    epoch = float(np.median(parts["epoch"]))
+    lines = [f"{c.name} {c.solver} batch {c.batch} {c.dtype}, {c.n_samples} samples: "
+             f"microseconds per batch, median [lowest, highest] over "
+             f"{len(parts['epoch'])} epochs", "",
+             "| part | us per batch | share of the epoch |", "|---|---|---|"]
+    for key in (*PARTS, "epoch"):
+        values = np.array(parts[key]) * 1e6
+        lines.append(f"| {key} | {np.median(values):.0f} [{values.min():.0f}, "
+                     f"{values.max():.0f}] | {100 * np.median(parts[key]) / epoch:.0f}% |")
+    floor = np.array(result["gemm_floor"]) * 1e6
+    ratio = np.array(result["over_floor"])
+    lines += ["", f"The GEMM floor (the same {result['matmuls_per_batch']:g} products per batch "
+                  f"alone, measured after each fit): {np.median(floor):.0f} [{floor.min():.0f}, "
+                  f"{floor.max():.0f}] us per batch; each fit's epoch over the floor measured "
+                  f"after it: {np.median(ratio):.2f}x [{ratio.min():.2f}, {ratio.max():.2f}]."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m comparisons.profile_epoch",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--hidden", type=int, default=100, help="hidden units (one layer)")
+    parser.add_argument("--batch", type=int, nargs="+", default=[100, 200])
+    parser.add_argument("--solver", choices=("adam", "sgd"), default="adam")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    parser.add_argument("--fits", type=int, default=3, help="fits of 4 epochs each")
+    args = parser.parse_args(argv)
+    for batch in args.batch:
+        config = Config((args.hidden,), batch, args.solver, args.dtype, epochs=4)
+        print(table(profile(config, args.fits)), end="\n\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
