@@ -407,6 +407,17 @@ def _where_it_starts(p: _Problem, match: _Match, activation: str, output: str,
 
 # --- the loss check ------------------------------------------------------------------------------
 
+def _user_l2_gradient(p: _Problem, match: _Match, expected: float) -> float:
+    """The L2 coefficient the user's weight gradients carry: the convention's (``expected``),
+    times the factor of an L2 mistake found in every weight array (-1 for a wrong sign...)."""
+    factors = {label: l2 for label, scale, l2, _ in _alternatives(p, match.conv, "W0")
+               if scale == 1.0 and label.startswith("l2_")}
+    labels = {label for name, label in zip(p.names, match.labels) if name[0] == "W"}
+    if len(labels) == 1 and (label := labels.pop()) in factors:
+        return expected * factors[label]
+    return expected
+
+
 def _check_loss(fd: list[tuple[np.ndarray, np.ndarray]], params: list[np.ndarray],
                 grads: list[np.ndarray], names: list[str], l2_gradient: float
                 ) -> tuple[bool, str | None]:
@@ -429,6 +440,10 @@ def _check_loss(fd: list[tuple[np.ndarray, np.ndarray]], params: list[np.ndarray
             return False, (f"Your loss has an L2 term (its gradient {in_loss:.3g} W) that your "
                            "gradient lacks.")
         ratio = in_loss / l2_gradient
+        if ratio < 0:
+            return False, (f"The L2 term has opposite signs in your loss and your gradient: "
+                           f"the loss's L2 term has the gradient {in_loss:.3g} W, your "
+                           f"gradient adds {l2_gradient:.3g} W.")
         words = {2.0: "twice", 0.5: "half", 0.0: "none of"}.get(round(ratio, 3),
                                                                  f"{ratio:.3g} times")
         return False, (f"The L2 term of your loss is {words} what your gradient "
@@ -624,7 +639,8 @@ def check_backprop(grad_fn: Callable, params: Sequence[ArrayLike], X: ArrayLike,
     conventions = {"layout": layout_words, **words} if known else {"layout": layout_words}
     loss_ok = None
     if loss_fd is not None:
-        loss_ok, sentence = _check_loss(loss_fd, as_float, grads, names, conv.l2(n) * alpha)
+        loss_ok, sentence = _check_loss(loss_fd, as_float, grads, names,
+                                        _user_l2_gradient(problem, match, conv.l2(n) * alpha))
         if sentence and (all(r["ok"] for r in rows) or "L2 term of your loss" in sentence):
             diagnosis.append(sentence)  # (a wrong gradient is not the loss's: said above)
     sk_params = [a for pair in zip(problem.coefs, problem.intercepts) for a in pair]

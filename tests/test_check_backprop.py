@@ -369,3 +369,20 @@ def test_the_textbook_network_and_its_planted_mistakes(bug, wrong, words):
         assert report.loss_ok is False  # the book's cost: an L2 term twice its gradient's
     else:
         assert words in " ".join(report.diagnosis), str(report)
+
+
+def test_an_l2_term_with_the_wrong_sign_everywhere_is_named_once_and_not_as_a_factor():
+    student = Student(batch="sum", alpha=0.2)
+
+    def minus_l2(params, X, Y):  # every weight gradient adds -alpha W, the loss +alpha/2 W^2
+        loss, grads = student(params, X, Y)
+        return loss, [g - 2 * 0.2 * p if k % 2 == 0 else g
+                      for k, (g, p) in enumerate(zip(grads, params))]
+
+    X, Y = data(12, 5, 3)
+    report = check_backprop(minus_l2, init(UNITS), X, Y, alpha=0.2)
+    text = " ".join(report.diagnosis)
+    assert rows(report) == {"W0": False, "b0": True, "W1": False, "b1": True}
+    assert report.loss_ok is False
+    assert "W0 and W1: the L2 term is added with the wrong sign" in text
+    assert "times what your gradient differentiates" not in text
