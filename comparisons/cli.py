@@ -38,7 +38,7 @@ from comparisons import (
 )
 from comparisons.conventions import ROWS
 from comparisons.data import digits_images
-from comparisons.parallel import default_jobs, interrupts_stop_fits
+from comparisons.parallel import default_jobs, interrupts_stop_fits, stop_workers
 
 PROG = "python -m comparisons"
 
@@ -152,12 +152,16 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # while the data loads
+        print(f"{PROG}: interrupted; no report was written.", file=sys.stderr)
+        return 130
     try:
         with interrupts_stop_fits():
             results, figs = run(args, argv, plan)
             with staged(args.out) as stage:
                 report.write(results, figs, stage)
     except KeyboardInterrupt:
+        stop_workers()
         print(f"{PROG}: interrupted; no report was written.", file=sys.stderr)
         return 130
     ok, text = report.verdict(results)

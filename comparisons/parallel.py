@@ -55,6 +55,17 @@ def interrupts_stop_fits() -> Iterator[None]:
             raise
 
 
+def stop_workers() -> None:
+    """Kill the worker processes that parallel runs started, if any. After a Ctrl-C none may
+    be left behind: idle, loky's workers would otherwise live on for minutes, holding their
+    memory and the terminal's output."""
+    from joblib.externals.loky import reusable_executor
+
+    executor = reusable_executor._executor
+    if executor is not None:
+        executor.shutdown(wait=True, kill_workers=True)
+
+
 def _run_task(function: Callable, args: tuple) -> Any:
     with one_thread(), interrupts_stop_fits():
         return function(*args)

@@ -10,6 +10,7 @@ import signal
 import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -141,22 +142,56 @@ def test_a_gzip_bomb_is_refused_after_reading_its_header_only(tmp_path):
         read_idx(str(path))
 
 
-def test_ctrl_c_stops_at_once_with_130_and_leaves_no_report(tmp_path):
+def _children(pid):
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return {int(line) for line in found.split()}
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(")")[-1].split()[0] != "Z"  # a zombie is dead
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("moment", ["while the libraries load", "during the parallel fits"])
+def test_ctrl_c_stops_at_once_with_130_and_leaves_no_report_and_no_worker(tmp_path, moment):
     out = tmp_path / "report"
     process = subprocess.Popen(
-        [sys.executable, "-m", "comparisons", "--quick", "--quiet", "--jobs", "2",
-         "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
-    time.sleep(8)  # well into the fits
+        [sys.executable, "-m", "comparisons", "--quick", "--jobs", "2", "--out", str(out)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    err = bytearray()
+    reader = threading.Thread(target=lambda: [err.extend(chunk) for chunk in
+                                              iter(lambda: process.stderr.read1(4096), b"")])
+    reader.start()
+    workers = set()
+    deadline = time.monotonic() + 240
+    if moment == "while the libraries load":  # torch and the rest still importing
+        time.sleep(0.5)
+    else:  # the progress bar says fits run, and the two worker processes exist
+        while time.monotonic() < deadline and not (b": fitting" in err and len(workers) >= 2):
+            time.sleep(0.2)
+            workers = {pid for child in _children(process.pid)
+                       for pid in [child, *_children(child)]}
+        assert len(workers) >= 2, bytes(err).decode()
+        time.sleep(1)
     process.send_signal(signal.SIGINT)
     try:
-        _, err = process.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
+        process.wait(timeout=30)
+    finally:
         process.kill()
-        raise
-    assert process.returncode == 130, err
-    assert "interrupted" in err and "Traceback" not in err
-    assert list(out.iterdir()) == []  # no report files, no temporary folder
+    process.stdout.close()
+    reader.join(timeout=30)
+    text = bytes(err).decode()
+    assert process.returncode == 130, text
+    assert "interrupted; no report was written" in text and "Traceback" not in text
+    assert not out.exists() or list(out.iterdir()) == []  # no report, no temporary folder
+    for _ in range(50):  # every worker gone within a few seconds
+        if not any(_alive(pid) for pid in workers):
+            break
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in workers)
 
 
 def _without_timings(value):
