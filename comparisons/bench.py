@@ -29,7 +29,7 @@ import time
 import tracemalloc
 import warnings
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -125,14 +125,12 @@ def measure(config: Config, contenders: tuple[str, ...], repeats: int, tolerance
     for name in ("scratch",) + contenders:  # warm-up: one short run each (numba, threads)
         if name != "torch_compiled":
             try:
-                epoch_seconds(name, Config(config.hidden, config.batch, config.solver,
-                                           config.dtype, n_samples=2000, epochs=2), X[:2000],
+                epoch_seconds(name, replace(config, n_samples=2000, epochs=2), X[:2000],
                               y[:2000])
             except Skip:
                 pass
     row = {"config": {**asdict(config), "name": config.name}, "gemm_flops": gemm_flops(config),
            "contenders": {}}
-    scratch_times = []
     best = best if best is not None else list(probe(config.dtype))
     for name in contenders:
         entry = {"seconds": [], "scratch_seconds": [], "ratios": [], "discarded": 0,
@@ -162,11 +160,22 @@ def measure(config: Config, contenders: tuple[str, ...], repeats: int, tolerance
                          ratio=float(np.median(ratios)), ratio_low=float(ratios.min()),
                          ratio_high=float(ratios.max()),
                          separable=bool(ratios.min() > 1 or ratios.max() < 1))
-            scratch_times += entry["scratch_seconds"]
         row["contenders"][name] = entry
         say(_progress(config, name, entry))
-    row["scratch_median"] = float(np.median(scratch_times)) if scratch_times else None
+    row["scratch_median"] = _scratch_median(row)
     return row
+
+
+def _scratch_median(row: dict) -> float | None:
+    """scratch's median seconds per epoch over every kept pair of the row."""
+    kept = [s for e in row["contenders"].values() if e.get("ratios")
+            for s in e["scratch_seconds"]]
+    return float(np.median(kept)) if kept else None
+
+
+def _label(config: dict, name: str) -> str:
+    """A row's contender in words: "784-100-10 adam 200 float32 torch_fused"."""
+    return f"{config['name']} {config['solver']} {config['batch']} {config['dtype']} {name}"
 
 
 def _too_wide(entry: dict) -> bool:
@@ -189,12 +198,11 @@ def _progress(config: Config, name: str, entry: dict) -> str:
 
 def peak_memory(config: Config) -> float:
     """Largest traced NumPy allocation of a one-epoch scratch fit, over the data's size."""
-    X, y = data(Config(config.hidden, config.batch, config.solver, config.dtype,
-                       config.n_samples, 1))
+    one_epoch = replace(config, epochs=1)
+    X, y = data(one_epoch)
     tracemalloc.start()
     try:
-        RUNNERS["scratch"](Config(config.hidden, config.batch, config.solver, config.dtype,
-                                  config.n_samples, 1), X, y)
+        RUNNERS["scratch"](one_epoch, X, y)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -291,8 +299,7 @@ def retry_missing(results: dict, repeats: int, tolerance: float,
                         if "skipped" not in e and not e["ratios"])
         if not missing:
             continue
-        fields = {k: v for k, v in row["config"].items() if k != "name"}
-        config = Config(**{**fields, "hidden": tuple(fields["hidden"])})
+        config = Config.from_fields(row["config"])
         best.setdefault(config.dtype, list(probe(config.dtype)))
         again = measure(config, missing, repeats, tolerance, say, best[config.dtype])
         for name in missing:
@@ -302,10 +309,8 @@ def retry_missing(results: dict, repeats: int, tolerance: float,
                 new["slow_state"] += old["slow_state"]
             new["retried"] = True
             row["contenders"][name] = new
-            retried.append(f"{config.name} {config.solver} {config.batch} {config.dtype} {name}")
-        kept = [s for e in row["contenders"].values() for s in e.get("scratch_seconds", ())
-                if e.get("ratios")]
-        row["scratch_median"] = float(np.median(kept)) if kept else None
+            retried.append(_label(row["config"], name))
+        row["scratch_median"] = _scratch_median(row)
     return retried
 
 
@@ -412,8 +417,7 @@ def table(results: dict) -> str:
                   f"probes before and after them, {slow} because it ran in a slow state "
                   f"(probes more than {200 * results['probe_tolerance']:.0f}% slower than the "
                   "fastest of the run)."]
-    again = [f"{row['config']['name']} {row['config']['solver']} {row['config']['batch']} "
-             f"{row['config']['dtype']} {name}" for row in results["rows"] + results["scaling"]
+    again = [_label(row["config"], name) for row in results["rows"] + results["scaling"]
              for name, e in row["contenders"].items() if e.get("retried")]
     if again:
         parts += ["", "Measured again with --retry-missing, every pair of the first run having "

@@ -56,6 +56,13 @@ class Config:
     def name(self) -> str:
         return "-".join(map(str, self.units))
 
+    @classmethod
+    def from_fields(cls, fields: dict) -> "Config":
+        """The configuration from its fields as JSON holds them (``hidden`` a list; a
+        ``name`` key, as the bench's results carry, is ignored)."""
+        kept = {k: v for k, v in fields.items() if k != "name"}
+        return cls(**{**kept, "hidden": tuple(kept["hidden"])})
+
 
 def data(config: Config) -> tuple[np.ndarray, np.ndarray]:
     """make_classification: n_samples x 784, 10 classes, in the configuration's dtype."""
@@ -72,13 +79,16 @@ def gemm_flops(config: Config) -> int:
     return 2 * config.n_samples * (2 * sum(sizes) + sum(sizes[1:]))
 
 
-def _epoch_ends(model: object) -> list[float]:
-    """The times of the model's epoch ends, filled in as it fits."""
+def stamp_epoch_ends(model: object, then: Callable[[], None] | None = None) -> list[float]:
+    """The times of the model's epoch ends, filled in as it fits (``then`` called after
+    each)."""
     stamps: list[float] = []
     original = model._update_no_improvement_count
 
     def stamp(*args: object, **kwargs: object) -> None:
         stamps.append(time.perf_counter())
+        if then is not None:
+            then()
         return original(*args, **kwargs)
 
     model._update_no_improvement_count = stamp
@@ -93,13 +103,17 @@ ESTIMATORS = {
 }
 
 
+def estimator_params(config: Config) -> dict:
+    """The estimators' parameters for ``config``: exactly ``epochs`` epochs, no early stop."""
+    return dict(hidden_layer_sizes=config.hidden, batch_size=config.batch,
+                solver=config.solver, max_iter=config.epochs, tol=0.0,
+                n_iter_no_change=config.epochs + 1, random_state=0,
+                learning_rate_init=1e-3 if config.solver == "adam" else 1e-2)
+
+
 def estimator_epochs(name: str, config: Config, X: np.ndarray, y: np.ndarray) -> list[float]:
-    params = dict(hidden_layer_sizes=config.hidden, batch_size=config.batch,
-                  solver=config.solver, max_iter=config.epochs, tol=0.0,
-                  n_iter_no_change=config.epochs + 1, random_state=0,
-                  learning_rate_init=1e-3 if config.solver == "adam" else 1e-2)
-    model = ESTIMATORS[name](params)
-    stamps = _epoch_ends(model)
+    model = ESTIMATORS[name](estimator_params(config))
+    stamps = stamp_epoch_ends(model)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -267,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     name, raw = (argv or sys.argv[1:])[:2]
     fields = json.loads(raw)
     torch.set_num_threads(int(fields.pop("threads", torch.get_num_threads())))
-    config = Config(**{**fields, "hidden": tuple(fields["hidden"])})
+    config = Config.from_fields(fields)
     X, y = data(config)
     try:
         print(json.dumps({"epochs": RUNNERS[name](config, X, y)}))

@@ -37,7 +37,14 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 import scratch
-from comparisons.contenders import Config, data, gemm_floor_epochs
+from comparisons.contenders import (
+    ESTIMATORS,
+    Config,
+    data,
+    estimator_params,
+    gemm_floor_epochs,
+    stamp_epoch_ends,
+)
 from scratch import dense, network, training
 
 PARTS = ("gather", "matrix products", "rest of loss and gradient", "optimizer", "left")
@@ -97,21 +104,11 @@ def timers(spent: dict[str, float], calls: dict[str, int]) -> Iterator[None]:
          network.Network.loss_and_gradients) = saved
 
 
-def fit(config: Config, X: np.ndarray, y: np.ndarray, spent: dict | None = None,
-        calls: dict | None = None, epoch_ends: Callable[[], None] | None = None
-        ) -> scratch.MLPClassifier:
+def fit(config: Config, X: np.ndarray, y: np.ndarray,
+        epoch_ends: Callable[[], None] | None = None) -> scratch.MLPClassifier:
     """The bench's scratch fit (same parameters), calling ``epoch_ends`` after each epoch."""
-    model = scratch.MLPClassifier(
-        hidden_layer_sizes=config.hidden, batch_size=config.batch, solver=config.solver,
-        max_iter=config.epochs, tol=0.0, n_iter_no_change=config.epochs + 1, random_state=0,
-        learning_rate_init=1e-3 if config.solver == "adam" else 1e-2)
-    if epoch_ends is not None:
-        update = model._update_no_improvement_count
-
-        def stamped(*args: object) -> None:
-            update(*args)
-            epoch_ends()
-        model._update_no_improvement_count = stamped
+    model = ESTIMATORS["scratch"](estimator_params(config))
+    stamp_epoch_ends(model, then=epoch_ends)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model.fit(X, y)
@@ -145,7 +142,7 @@ def profile(config: Config, fits: int = 3) -> dict:
             stamps.append(time.perf_counter())
 
         with timers(spent, calls):
-            fit(config, X, y, spent, calls, epoch_ends)
+            fit(config, X, y, epoch_ends)
         del epochs[len(epochs) - config.epochs]  # the fit's first epoch: warm-up
         floor = float(np.median(gemm_floor_epochs(config, X, y))) / n_batches  # right after
         floors.append(floor)
