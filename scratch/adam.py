@@ -3,8 +3,7 @@
 import numpy as np
 
 from scratch import fused
-from scratch.fused import plain_scalars, usable
-from scratch.network import scale_gradients
+from scratch.fused import finish_gradients, usable
 
 
 class Adam:
@@ -31,8 +30,7 @@ class Adam:
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
         self._tmp, self._step = np.empty_like(params), np.empty_like(params)
-        compiled = fused.kernels()[0] if convention == "sklearn" and not weight_decay else None
-        self._fused = compiled
+        self._fused = fused.kernels()[0] if convention == "sklearn" and not weight_decay else None
 
     def step(self, params: np.ndarray, grads: np.ndarray,
              raw: tuple[int, float, int] | None = None) -> None:
@@ -42,17 +40,13 @@ class Adam:
         b1, b2, tmp, step = self.beta_1, self.beta_2, self._tmp, self._step
         self.t += 1
         fused = self._fused is not None and usable(params, grads, self.m, self.v)
-        if raw is not None and not (fused and plain_scalars(*raw)):
-            scale_gradients(params, grads, *raw, tmp)
-            raw = None
+        scaling = finish_gradients(raw, fused, params, grads, tmp)
         if fused:
             self.learning_rate = float(
                 self.learning_rate_init * np.sqrt(1 - b2**self.t) / (1 - b1**self.t))
             d = params.dtype.type  # the scalars rounded as NumPy rounds them
-            n_coef, alpha, n = raw or (0, 0.0, 1)
             self._fused(params, grads, self.m, self.v, d(b1), d(b2), d(1 - b1), d(1 - b2),
-                        d(self.learning_rate), d(self.epsilon), raw is not None, n_coef,
-                        d(alpha), d(n))
+                        d(self.learning_rate), d(self.epsilon), *scaling)
             return  # the same arithmetic as below, in one pass (scratch/fused.py)
         if self.weight_decay:
             params -= np.multiply(params, self.learning_rate_init * self.weight_decay, out=tmp)

@@ -23,6 +23,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from scratch.network import scale_gradients
+
 
 @functools.cache
 def kernels() -> tuple[Callable | None, Callable | None]:
@@ -57,3 +59,18 @@ def plain_scalars(*values: object) -> bool:
     """Whether these are Python ints and floats, which NumPy rounds to the array's dtype
     before using (a NumPy float64 would make NumPy compute in float64 and round after)."""
     return all(type(v) in (int, float) for v in values)
+
+
+def finish_gradients(raw: tuple[int, float, int] | None, compiled: bool, params: np.ndarray,
+                     grads: np.ndarray, tmp: np.ndarray) -> tuple[bool, int, object, object]:
+    """Finish ``grads`` if they are still sums (``raw`` = (n_coef, alpha, n) given): by the
+    compiled step in its own pass when it runs and can take these scalars, else here, by
+    NumPy's ``scale_gradients``. Returns the compiled step's last four arguments (scale,
+    n_coef, alpha, n), the scalars rounded to the arrays' dtype as NumPy rounds them."""
+    d = params.dtype.type
+    if raw is not None and compiled and plain_scalars(*raw):
+        n_coef, alpha, n = raw
+        return True, n_coef, d(alpha), d(n)
+    if raw is not None:
+        scale_gradients(params, grads, *raw, tmp)
+    return False, 0, d(0.0), d(1)

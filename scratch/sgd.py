@@ -3,8 +3,7 @@
 import numpy as np
 
 from scratch import fused
-from scratch.fused import plain_scalars, usable
-from scratch.network import scale_gradients
+from scratch.fused import finish_gradients, usable
 from scratch.schedules import SCHEDULES
 
 
@@ -46,14 +45,11 @@ class SGD:
         (``scratch.network.scale_gradients``), in the same pass when compiled."""
         step = self._step
         fused = self._fused is not None and usable(params, grads, self.velocity)
-        if raw is not None and not (fused and plain_scalars(*raw)):
-            scale_gradients(params, grads, *raw, self._tmp)
-            raw = None
+        scaling = finish_gradients(raw, fused, params, grads, self._tmp)
         if fused:
             d = params.dtype.type  # the scalars rounded as NumPy rounds them
-            n_coef, alpha, n = raw or (0, 0.0, 1)
             self._fused(params, grads, self.velocity, d(self.learning_rate), d(self.momentum),
-                        self.nesterov, raw is not None, n_coef, d(alpha), d(n))
+                        self.nesterov, *scaling)
             return  # the same arithmetic as below, in one pass (scratch/fused.py)
         if self.convention == "torch":
             self.velocity *= self.momentum
