@@ -3,13 +3,9 @@
 import sys
 
 try:
-    from comparisons.cli import PROG, main
+    from comparisons.cli import main
 except KeyboardInterrupt:  # Ctrl-C while torch and the rest load: nothing has started yet
     print("python -m comparisons: interrupted; no report was written.", file=sys.stderr)
     sys.exit(130)
 
-try:
-    sys.exit(main())
-except KeyboardInterrupt:  # Ctrl-C outside the fits (the arguments' checks, the exit)
-    print(f"{PROG}: interrupted; no report was written.", file=sys.stderr)
-    sys.exit(130)
+sys.exit(main())

@@ -146,21 +146,17 @@ def prepare(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = parse(argv)
     try:
+        args = parse(argv)
         plan = prepare(args)
-    except UsageError as error:
-        print(f"{PROG}: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:  # while the data loads
-        print(f"{PROG}: interrupted; no report was written.", file=sys.stderr)
-        return 130
-    try:
         with interrupts_stop_fits():
             results, figs = run(args, argv, plan)
             with staged(args.out) as stage:
                 report.write(results, figs, stage)
-    except KeyboardInterrupt:
+    except UsageError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # while the data load, the fits run or the report is written
         stop_workers()
         print(f"{PROG}: interrupted; no report was written.", file=sys.stderr)
         return 130
