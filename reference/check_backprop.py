@@ -589,16 +589,13 @@ def check_backprop(grad_fn: Callable, params: Sequence[ArrayLike], X: ArrayLike,
                       for name, g, a in zip(names, grads, as_float)}
     diagnosis += [text for text in shape_problems.values() if text]
 
-    def valid_for(layout: list[bool]) -> Callable[[list[np.ndarray]], bool]:
-        """A moved point is usable where no ReLU unit crosses 0 (no kink in between)."""
-        base = _pattern(_to_sklearn(as_float, layout), X, activation, negative_slope)
-        return lambda moved: _pattern(_to_sklearn(moved, layout), X, activation,
-                                      negative_slope) == base
-
     loss_fd = None
     if loss_value is not None:  # finite differences of the user's own loss, used twice
+        unkinked = _no_kink_crossed(_to_sklearn(as_float, layouts[0]), X, activation,
+                                    negative_slope)
         loss_fd = finite_differences(lambda moved: _call(grad_fn, moved, X, Y)[0], as_float,
-                                     max_coordinates=12, valid=valid_for(layouts[0]))
+                                     max_coordinates=12,
+                                     valid=lambda moved: unkinked(_to_sklearn(moved, layouts[0])))
     best = None
     for layout in layouts:
         problem = _problem(as_float, grads, layout, names, shape_problems, n, K, alpha,
@@ -644,10 +641,9 @@ def check_backprop(grad_fn: Callable, params: Sequence[ArrayLike], X: ArrayLike,
         if sentence and (all(r["ok"] for r in rows) or "L2 term of your loss" in sentence):
             diagnosis.append(sentence)  # (a wrong gradient is not the loss's: said above)
     sk_params = [a for pair in zip(problem.coefs, problem.intercepts) for a in pair]
-    base = _pattern(sk_params, X, activation, negative_slope)
     references = _references(problem, X, target, conv, E, activation, output, loss,
-                             negative_slope, lambda moved: _pattern(
-                                 moved, X, activation, negative_slope) == base)
+                             negative_slope,
+                             _no_kink_crossed(sk_params, X, activation, negative_slope))
     ok = all(r["ok"] for r in rows) and not changed
     return BackpropReport(ok, conventions, rows, diagnosis, loss_ok, references)
 
@@ -698,6 +694,14 @@ def _problem(params: list[np.ndarray], grads: list[np.ndarray], layout: list[boo
             user.append(g.ravel())
     return _Problem(names, user, [a.ravel() for a in sk], sk[0::2], sk[1::2], n, K, alpha,
                     candidates(loss, output, K, alpha), points)
+
+
+def _no_kink_crossed(params: list[np.ndarray], X: np.ndarray, activation: str, slope: float
+                     ) -> Callable[[list[np.ndarray]], bool]:
+    """Whether a point moved from ``params`` (both in scikit-learn's layout) is usable for
+    finite differences: no ReLU unit has crossed 0 on the batch (no kink in between)."""
+    base = _pattern(params, X, activation, slope)
+    return lambda moved: _pattern(moved, X, activation, slope) == base
 
 
 def _pattern(params: list[np.ndarray], X: np.ndarray, activation: str, slope: float) -> bytes:
