@@ -39,8 +39,8 @@ from comparisons.contenders import RUNNERS, Config, Skip, data, gemm_flops
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ALL = ("sklearn", "torch_twin", "torch_twin_native", "torch_plain", "torch_foreach",
-       "torch_fused", "torch_compiled", "numpy_bare", "gemm_floor")
-SCALING = ("sklearn", "torch_plain", "numpy_bare", "gemm_floor")
+       "torch_fused", "torch_compiled", "numpy_bare", "unavoidable", "gemm_floor")
+SCALING = ("sklearn", "torch_plain", "numpy_bare", "unavoidable", "gemm_floor")
 COMPILE_BUDGET = 600  # seconds a torch.compile contender may take, compilation included
 
 
@@ -209,7 +209,7 @@ def peak_memory(config: Config) -> float:
     return peak / X.nbytes
 
 
-FLOAT64 = ("sklearn", "torch_plain", "torch_fused", "numpy_bare", "gemm_floor")
+FLOAT64 = ("sklearn", "torch_plain", "torch_fused", "numpy_bare", "unavoidable", "gemm_floor")
 Plan = list[tuple[Config, tuple[str, ...]]]
 
 

@@ -6,7 +6,9 @@ the same way: a plain PyTorch loop (``nn.Sequential``, ``CrossEntropyLoss``,
 ``torch.optim.Adam``/``SGD``, a fresh permutation each epoch), the same with torch's
 ``foreach`` and ``fused`` optimizer implementations, the same with the training step
 compiled by ``torch.compile``, a bare NumPy loop (forward, backward, update and nothing
-else: NumPy's own floor), and the **GEMM floor**: only the epoch's matrix products, at the
+else: NumPy's own floor), the **unavoidable** parts alone (each shuffled batch's rows
+gathered, the GEMM floor's products on them, scratch's own optimizer step: what every such
+loop must do), and the **GEMM floor**: only the epoch's matrix products, at the
 configuration's exact shapes. Every contender's first epoch is left out (warm-up, and
 ``torch.compile``'s compilation).
 
@@ -266,6 +268,47 @@ def gemm_floor_epochs(config: Config, X: np.ndarray, y: np.ndarray) -> list[floa
     return list(np.diff(stamps))
 
 
+def unavoidable_epochs(config: Config, X: np.ndarray, y: np.ndarray) -> list[float]:
+    """What every shuffled mini-batch loop must do, and nothing else: each batch's rows
+    gathered from X in a fresh permutation's order (as scratch gathers them), the GEMM
+    floor's products on them, and scratch's own optimizer step on the flat parameter vector
+    (scikit-learn's L2 term and 1/n folded in; compiled by numba where scratch's is). No bias,
+    activation, softmax, loss or bookkeeping: an epoch's time over this one is what those
+    cost."""
+    from scratch.adam import Adam
+    from scratch.sgd import SGD
+
+    rng = np.random.default_rng(0)
+    dtype, units, L = X.dtype, config.units, len(config.units) - 1
+    shapes = list(zip(units[:-1], units[1:]))
+    n_coef = sum(a * b for a, b in shapes)
+    params = (0.01 * rng.standard_normal(n_coef + sum(units[1:]))).astype(dtype)
+    grads = np.zeros_like(params)
+    starts = np.cumsum([0] + [a * b for a, b in shapes])
+    coefs = [params[s : s + a * b].reshape(a, b) for s, (a, b) in zip(starts, shapes)]
+    grad_coefs = [grads[s : s + a * b].reshape(a, b) for s, (a, b) in zip(starts, shapes)]
+    optimizer = (Adam(params, 1e-3) if config.solver == "adam"
+                 else SGD(params, 1e-2, momentum=0.9, nesterov=True))
+    x_buf = np.empty((config.batch, units[0]), dtype)
+    out = [np.empty((config.batch, u), dtype) for u in units]
+    stamps = []
+    for _ in range(config.epochs):
+        order = rng.permutation(config.n_samples)
+        for start in range(0, config.n_samples, config.batch):
+            idx = order[start : start + config.batch]
+            k = len(idx)
+            h = np.take(X, idx, axis=0, out=x_buf[:k], mode="clip")
+            for i in range(L):
+                np.matmul(h if i == 0 else out[i][:k], coefs[i], out=out[i + 1][:k])
+            for i in reversed(range(L)):
+                np.matmul((h if i == 0 else out[i][:k]).T, out[i + 1][:k], out=grad_coefs[i])
+                if i:
+                    np.matmul(out[i + 1][:k], coefs[i].T, out=out[i][:k])
+            optimizer.step(params, grads, raw=(n_coef, 1e-4, k))
+        stamps.append(time.perf_counter())
+    return list(np.diff(stamps))
+
+
 RUNNERS: dict[str, Callable[[Config, np.ndarray, np.ndarray], list[float]]] = {
     **{name: (lambda c, X, y, _n=name: estimator_epochs(_n, c, X, y)) for name in ESTIMATORS},
     "torch_plain": lambda c, X, y: torch_epochs(c, X, y, "plain"),
@@ -274,6 +317,7 @@ RUNNERS: dict[str, Callable[[Config, np.ndarray, np.ndarray], list[float]]] = {
     "torch_compiled": lambda c, X, y: torch_epochs(c, X, y, "compiled"),
     "numpy_bare": numpy_epochs,
     "gemm_floor": gemm_floor_epochs,
+    "unavoidable": unavoidable_epochs,
 }
 
 

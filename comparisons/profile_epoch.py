@@ -18,11 +18,14 @@ the timers:
 Beside them, the GEMM floor's own time per batch (``contenders.gemm_floor_epochs``, the same
 products at the same shapes and nothing else), measured right after each fit so that both
 see the same speed of the machine, says how far the loop's products and the whole epoch are
-from it.
+from it. Then ``contenders.unavoidable_epochs`` (the same products on each gathered batch,
+and the optimizer's step, and nothing else: what every shuffled mini-batch loop with this
+optimizer must do), timed between two more floors, says how far above the floor any such
+loop starts before it computes a bias, an activation or a loss.
 The first epoch of each fit is left out; figures are medians over the remaining epochs of
 ``--fits`` fits, with the lowest and highest.
 
-Example (about 15 seconds)::
+Example (about 20 seconds)::
 
     python -m comparisons.profile_epoch --batch 200 --fits 1
 """
@@ -44,6 +47,7 @@ from comparisons.contenders import (
     estimator_params,
     gemm_floor_epochs,
     stamp_epoch_ends,
+    unavoidable_epochs,
 )
 from scratch import dense, network, training
 
@@ -125,6 +129,7 @@ def profile(config: Config, fits: int = 3) -> dict:
     calls = dict.fromkeys(spent, 0)
     floors: list[float] = []  # the GEMM floor's seconds per batch, measured after each fit
     ratios: list[float] = []  # each fit's median epoch over the floor measured after it
+    bounds: list[float] = []  # the unavoidable parts over the floors measured around them
     for _ in range(fits):
         stamps = [time.perf_counter()]
 
@@ -147,8 +152,12 @@ def profile(config: Config, fits: int = 3) -> dict:
         floor = float(np.median(gemm_floor_epochs(config, X, y))) / n_batches  # right after
         floors.append(floor)
         ratios.append(float(np.median([e["epoch"] for e in epochs[1 - config.epochs:]])) / floor)
+        bound = float(np.median(unavoidable_epochs(config, X, y))) / n_batches
+        floor_after = float(np.median(gemm_floor_epochs(config, X, y))) / n_batches
+        bounds.append(2 * bound / (floor + floor_after))
     out = {key: [e[key] for e in epochs] for key in (*PARTS, "epoch")}
     return {"config": config, "parts": out, "gemm_floor": floors, "over_floor": ratios,
+            "unavoidable_over_floor": bounds,
             "matmuls_per_batch": calls["matrix products"] / (fits * config.epochs * n_batches)}
 
 
@@ -167,10 +176,15 @@ def table(result: dict) -> str:
                      f"{values.max():.0f}] | {100 * np.median(parts[key]) / epoch:.0f}% |")
     floor = np.array(result["gemm_floor"]) * 1e6
     ratio = np.array(result["over_floor"])
+    bound = np.array(result["unavoidable_over_floor"])
     lines += ["", f"The GEMM floor (the same {result['matmuls_per_batch']:g} products per batch "
                   f"alone, measured after each fit): {np.median(floor):.0f} [{floor.min():.0f}, "
                   f"{floor.max():.0f}] us per batch; each fit's epoch over the floor measured "
-                  f"after it: {np.median(ratio):.2f}x [{ratio.min():.2f}, {ratio.max():.2f}]."]
+                  f"after it: {np.median(ratio):.2f}x [{ratio.min():.2f}, {ratio.max():.2f}].",
+              "", f"The unavoidable parts alone (contenders.unavoidable_epochs: the same "
+                  f"products on each gathered batch, and the optimizer's step; no bias, "
+                  f"activation, loss or bookkeeping), over the floors measured before and "
+                  f"after them: {np.median(bound):.2f}x [{bound.min():.2f}, {bound.max():.2f}]."]
     return "\n".join(lines)
 
 
