@@ -17,7 +17,8 @@ contender) is the median of the per-pair ratios, given with their spread (lowest
 highest); a ratio whose spread crosses 1 is marked "not separable". Shares of the GEMM floor
 and of the machine's peak count the matrix products actually performed
 (``contenders.gemm_flops``). On a bad day every pair of a contender may be discarded; then
-``--retry-missing`` measures only those again, on the same machine, and the table says which.
+``--retry-missing`` measures only those again, on the same machine, and the table says which
+(it also adds a contender that the stored run lacks, one added since).
 """
 
 import argparse
@@ -283,33 +284,47 @@ def run(quick: bool = False, repeats: int = 3, tolerance: float = 0.1,
     return results
 
 
+def _planned() -> dict[Config, tuple[str, ...]]:
+    """Each configuration of the full and the quick run, with the contenders it times now."""
+    return {config: names for quick in (False, True) for plan in configurations(quick)
+            for config, names in plan}
+
+
 def retry_missing(results: dict, repeats: int, tolerance: float,
                   say: Callable[[str], None] = print) -> list[str]:
     """Measure again, in place, every contender of ``results`` that kept no clean pair (each
-    of its pairs straddled a change of speed), on the same machine; their discarded pairs
-    stay counted. Returns the retried entries' names ("784-100-10 adam 200 float32 torch_fused")."""
+    of its pairs straddled a change of speed), and add any contender that its configuration
+    times now but the stored run did not (one added since), on the same machine; discarded
+    pairs stay counted. Returns the entries' names ("784-100-10 adam 200 float32 torch_fused")."""
     torch.set_num_threads(os.cpu_count() or 1)
     if results.get("machine") != machine():
         raise ValueError("these results were measured on another machine or with other "
                          "versions; run the whole benchmark again instead")
     best: dict[str, list[float]] = {}
     retried = []
+    planned = _planned()
     for row in results["rows"] + results["scaling"]:
-        missing = tuple(n for n, e in row["contenders"].items()
-                        if "skipped" not in e and not e["ratios"])
+        config = Config.from_fields(row["config"])
+        stored = row["contenders"]
+        names = planned.get(config, tuple(stored))
+        missing = tuple(n for n in names if n not in stored
+                        or ("skipped" not in stored[n] and not stored[n]["ratios"]))
         if not missing:
             continue
-        config = Config.from_fields(row["config"])
         best.setdefault(config.dtype, list(probe(config.dtype)))
         again = measure(config, missing, repeats, tolerance, say, best[config.dtype])
         for name in missing:
-            old, new = row["contenders"][name], again["contenders"][name]
-            if "skipped" not in new:
-                new["discarded"] += old["discarded"]
-                new["slow_state"] += old["slow_state"]
-            new["retried"] = True
-            row["contenders"][name] = new
+            old, new = stored.get(name), again["contenders"][name]
+            if old is None:
+                new["added"] = True
+            else:
+                new["retried"] = True
+                if "skipped" not in new:
+                    new["discarded"] += old["discarded"]
+                    new["slow_state"] += old["slow_state"]
+            stored[name] = new
             retried.append(_label(row["config"], name))
+        row["contenders"] = {n: stored[n] for n in [*names, *stored] if n in stored}
         row["scratch_median"] = _scratch_median(row)
     return retried
 
@@ -422,6 +437,11 @@ def table(results: dict) -> str:
     if again:
         parts += ["", "Measured again with --retry-missing, every pair of the first run having "
                       "been discarded: " + "; ".join(again) + "."]
+    added = [_label(row["config"], name) for row in results["rows"] + results["scaling"]
+             for name, e in row["contenders"].items() if e.get("added")]
+    if added:
+        parts += ["", "Added later with --retry-missing (contenders the first run did not "
+                      "have; paired with scratch as the others): " + "; ".join(added) + "."]
     if skipped(results):
         parts += ["", "Skipped: " + "; ".join(skipped(results)) + "."]
     return "\n".join(parts)
@@ -439,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default="report", help="folder for bench.json and bench.md")
     parser.add_argument("--retry-missing", action="store_true",
                         help="read OUT/bench.json and measure again only the contenders that "
-                             "kept no clean pair (same machine only)")
+                             "kept no clean pair, and add those it lacks (same machine only)")
     args = parser.parse_args(argv)
     say = lambda line: print(line, file=sys.stderr, flush=True)  # noqa: E731
     command = " ".join(["python -m comparisons.bench", *(argv or sys.argv[1:])])

@@ -145,3 +145,21 @@ def test_a_ratio_whose_spread_crosses_one_or_is_wide_is_marked():
     assert cells == ["0.62 [0.60, 0.64]", "0.99 [0.95, 1.02] not separable",
                      "0.40 [0.20, 0.60] too wide to trust",
                      "0.91 [0.91, 0.91] one pair only, no spread"]
+
+
+def test_a_contender_the_stored_run_lacks_is_added_in_its_place(monkeypatch):
+    monkeypatch.setattr(bench, "probe", lambda dtype="float32": (1.0, 1.0))  # a steady machine
+    results = bench.run(repeats=1, say=lambda line: None, chosen=([TINY], []),
+                        contenders=("sklearn", "gemm_floor"))
+    assert list(results["rows"][0]["contenders"]) == ["sklearn", "gemm_floor"]
+    monkeypatch.setattr(bench, "_planned",
+                        lambda: {TINY: ("sklearn", "unavoidable", "gemm_floor")})
+    added = bench.retry_missing(results, repeats=1, tolerance=0.1, say=lambda line: None)
+    row = results["rows"][0]
+    assert added == ["784-16-10 adam 100 float32 unavoidable"]
+    assert list(row["contenders"]) == ["sklearn", "unavoidable", "gemm_floor"]  # plan's order
+    entry = row["contenders"]["unavoidable"]
+    assert entry["added"] and "retried" not in entry and len(entry["ratios"]) == 1
+    text = bench.table(results)
+    assert "Added later with --retry-missing" in text and "scratch / unavoidable" in text
+    assert bench.retry_missing(results, 1, 0.1, say=lambda line: None) == []  # nothing left
