@@ -19,6 +19,9 @@ def test_every_part_is_timed_and_every_product_caught():
     text = profile_epoch.table(result)
     assert "| matrix products |" in text and "GEMM floor" in text
     assert len(result["gemm_floor"]) == len(result["over_floor"]) == 2
+    assert len(result["unavoidable_over_floor"]) == 2
+    assert all(r > 0 for r in result["unavoidable_over_floor"])
+    assert "The unavoidable parts alone" in text
 
 
 def test_the_timers_change_nothing_and_are_removed():
