@@ -432,16 +432,14 @@ def table(results: dict) -> str:
                   f"probes before and after them, {slow} because it ran in a slow state "
                   f"(probes more than {200 * results['probe_tolerance']:.0f}% slower than the "
                   "fastest of the run)."]
-    again = [_label(row["config"], name) for row in results["rows"] + results["scaling"]
-             for name, e in row["contenders"].items() if e.get("retried")]
-    if again:
-        parts += ["", "Measured again with --retry-missing, every pair of the first run having "
-                      "been discarded: " + "; ".join(again) + "."]
-    added = [_label(row["config"], name) for row in results["rows"] + results["scaling"]
-             for name, e in row["contenders"].items() if e.get("added")]
-    if added:
-        parts += ["", "Added later with --retry-missing (contenders the first run did not "
-                      "have; paired with scratch as the others): " + "; ".join(added) + "."]
+    for mark, lead in (("retried", "Measured again with --retry-missing, every pair of the "
+                                   "first run having been discarded: "),
+                       ("added", "Added later with --retry-missing (contenders the first run "
+                                 "did not have; paired with scratch as the others): ")):
+        labels = [_label(row["config"], name) for row in results["rows"] + results["scaling"]
+                  for name, e in row["contenders"].items() if e.get(mark)]
+        if labels:
+            parts += ["", lead + "; ".join(labels) + "."]
     if skipped(results):
         parts += ["", "Skipped: " + "; ".join(skipped(results)) + "."]
     return "\n".join(parts)

@@ -32,7 +32,11 @@ from sklearn.exceptions import ConvergenceWarning
 
 import scratch
 from reference.torch_estimators import TorchMLPClassifier
+from scratch.adam import Adam
 from scratch.initialization import glorot_uniform
+from scratch.losses import make_loss
+from scratch.network import Network
+from scratch.sgd import SGD
 
 
 class Skip(Exception):
@@ -241,29 +245,37 @@ def numpy_epochs(config: Config, X: np.ndarray, y: np.ndarray) -> list[float]:
     return list(np.diff(stamps))
 
 
+def _products(coefs: list[np.ndarray], grad_coefs: list[np.ndarray],
+              h: list[np.ndarray]) -> None:
+    """One batch's matrix products and nothing else: forward through every layer, the weight
+    gradients, and the input gradients of all but the first layer. ``h[0]`` (k, n_in) is the
+    batch; ``h[i]`` (k, units[i]) for i >= 1 take the layers' outputs, then the gradients."""
+    L = len(coefs)
+    for i in range(L):
+        np.matmul(h[i], coefs[i], out=h[i + 1])
+    for i in reversed(range(L)):
+        np.matmul(h[i].T, h[i + 1], out=grad_coefs[i])
+        if i:
+            np.matmul(h[i + 1], coefs[i].T, out=h[i])
+
+
 def gemm_floor_epochs(config: Config, X: np.ndarray, y: np.ndarray) -> list[float]:
     """Only the matrix products of each epoch, at its exact shapes (short last batch
     included), on contiguous batches: what no implementation can go below on this BLAS."""
     rng = np.random.default_rng(0)
-    dtype, L = X.dtype, len(config.units) - 1
+    dtype = X.dtype
     coefs = [rng.normal(size=(a, b)).astype(dtype) for a, b in
              zip(config.units[:-1], config.units[1:])]
     grads = [np.empty_like(W) for W in coefs]
     sizes = sorted({min(config.batch, config.n_samples - s)
                     for s in range(0, config.n_samples, config.batch)})
-    buffers = {m: [np.empty((m, u), dtype) for u in config.units] for m in sizes}
-    batch_x = {m: np.ascontiguousarray(X[:m]) for m in sizes}
+    buffers = {m: [np.ascontiguousarray(X[:m])] + [np.empty((m, u), dtype)
+                                                   for u in config.units[1:]] for m in sizes}
     stamps = []
     for _ in range(config.epochs):
         for start in range(0, config.n_samples, config.batch):
             m = min(config.batch, config.n_samples - start)
-            h, out = batch_x[m], buffers[m]
-            for i in range(L):
-                np.matmul(h if i == 0 else out[i], coefs[i], out=out[i + 1])
-            for i in reversed(range(L)):
-                np.matmul((h if i == 0 else out[i]).T, out[i + 1], out=grads[i])
-                if i:
-                    np.matmul(out[i + 1], coefs[i].T, out=out[i])
+            _products(coefs, grads, buffers[m])
         stamps.append(time.perf_counter())
     return list(np.diff(stamps))
 
@@ -275,36 +287,23 @@ def unavoidable_epochs(config: Config, X: np.ndarray, y: np.ndarray) -> list[flo
     (scikit-learn's L2 term and 1/n folded in; compiled by numba where scratch's is). No bias,
     activation, softmax, loss or bookkeeping: an epoch's time over this one is what those
     cost."""
-    from scratch.adam import Adam
-    from scratch.sgd import SGD
-
     rng = np.random.default_rng(0)
-    dtype, units, L = X.dtype, config.units, len(config.units) - 1
-    shapes = list(zip(units[:-1], units[1:]))
-    n_coef = sum(a * b for a, b in shapes)
-    params = (0.01 * rng.standard_normal(n_coef + sum(units[1:]))).astype(dtype)
-    grads = np.zeros_like(params)
-    starts = np.cumsum([0] + [a * b for a, b in shapes])
-    coefs = [params[s : s + a * b].reshape(a, b) for s, (a, b) in zip(starts, shapes)]
-    grad_coefs = [grads[s : s + a * b].reshape(a, b) for s, (a, b) in zip(starts, shapes)]
-    optimizer = (Adam(params, 1e-3) if config.solver == "adam"
-                 else SGD(params, 1e-2, momentum=0.9, nesterov=True))
-    x_buf = np.empty((config.batch, units[0]), dtype)
-    out = [np.empty((config.batch, u), dtype) for u in units]
+    net = Network(config.units, "relu", make_loss("softmax"), X.dtype)  # the flat layout
+    net.params[...] = 0.01 * rng.standard_normal(net.params.size)
+    grad_coefs = [layer.grad_W for layer in net.layers]
+    optimizer = (Adam(net.params, 1e-3) if config.solver == "adam"
+                 else SGD(net.params, 1e-2, momentum=0.9, nesterov=True))
+    buffers = [np.empty((config.batch, u), X.dtype) for u in config.units]
     stamps = []
     for _ in range(config.epochs):
         order = rng.permutation(config.n_samples)
         for start in range(0, config.n_samples, config.batch):
             idx = order[start : start + config.batch]
             k = len(idx)
-            h = np.take(X, idx, axis=0, out=x_buf[:k], mode="clip")
-            for i in range(L):
-                np.matmul(h if i == 0 else out[i][:k], coefs[i], out=out[i + 1][:k])
-            for i in reversed(range(L)):
-                np.matmul((h if i == 0 else out[i][:k]).T, out[i + 1][:k], out=grad_coefs[i])
-                if i:
-                    np.matmul(out[i + 1][:k], coefs[i].T, out=out[i][:k])
-            optimizer.step(params, grads, raw=(n_coef, 1e-4, k))
+            h = [b[:k] for b in buffers]
+            np.take(X, idx, axis=0, out=h[0], mode="clip")
+            _products(net.coefs, grad_coefs, h)
+            optimizer.step(net.params, net.grads, raw=(net.n_coef, 1e-4, k))
         stamps.append(time.perf_counter())
     return list(np.diff(stamps))
 
