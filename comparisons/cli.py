@@ -26,19 +26,19 @@ import sklearn
 import torch
 from tqdm import tqdm
 
-from comparisons import (
+from comparisons import data
+from comparisons.data import digits_images
+from comparisons.parallel import default_jobs, interrupts_stop_fits, stop_workers
+from comparisons.report import (
     checker_demo,
-    data,
     experiments,
     figures,
     lecture,
     lecture_figures,
-    report,
+    page,
     textbook,
 )
-from comparisons.conventions import ROWS
-from comparisons.data import digits_images
-from comparisons.parallel import default_jobs, interrupts_stop_fits, stop_workers
+from comparisons.report.conventions import ROWS
 
 PROG = "python -m comparisons"
 
@@ -152,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         with interrupts_stop_fits():
             results, figs = run(args, argv, plan)
             with staged(args.out) as stage:
-                report.write(results, figs, stage)
+                page.write(results, figs, stage)
     except UsageError as error:
         print(f"{PROG}: {error}", file=sys.stderr)
         return 2
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         stop_workers()
         print(f"{PROG}: interrupted; no report was written.", file=sys.stderr)
         return 130
-    ok, text = report.verdict(results)
+    ok, text = page.verdict(results)
     print(text)
     print(f"Wrote {os.path.join(args.out, 'report.html')}, report.md, results.json and "
           "figures/ (each figure as PNG and SVG).")

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 import scratch
-from comparisons.contenders import (
+from comparisons.bench.contenders import (
     ESTIMATORS,
     Config,
     data,
@@ -49,13 +49,15 @@ from comparisons.contenders import (
     stamp_epoch_ends,
     unavoidable_epochs,
 )
-from scratch import dense, network, training
+from scratch import network, training
+from scratch.layers import dense
 
 PARTS = ("gather", "matrix products", "rest of loss and gradient", "optimizer", "left")
 
 
 class _TimedNumpy(types.ModuleType):
-    """NumPy, with ``matmul`` timed: what ``scratch.dense`` sees as ``np`` while profiling."""
+    """NumPy, with ``matmul`` timed: what ``scratch.layers.dense`` sees as ``np`` while
+    profiling."""
 
     def __init__(self, spent: dict[str, float], calls: dict[str, int]) -> None:
         super().__init__("numpy")

@@ -29,10 +29,10 @@
 # %%
 import numpy as np
 
-from comparisons.lecture import ancestors, xor_single_layer
-from comparisons.lecture_figures import CAPTIONS, ancestors_errors, ancestors_lines
-from comparisons.plotting import show
-from scratch.perceptron import Adaline, Perceptron
+from comparisons.report.lecture import ancestors, xor_single_layer
+from comparisons.report.lecture_figures import CAPTIONS, ancestors_errors, ancestors_lines
+from comparisons.report.plotting import show
+from scratch.lecture.perceptron import Adaline, Perceptron
 
 X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 gates = {"AND": np.array([0, 0, 0, 1]), "OR": np.array([0, 1, 1, 1]),
@@ -46,7 +46,7 @@ for name, y in gates.items():
 # the *linear* output `w . x + b` with targets -1 and +1 and follows the gradient of the mean
 # squared error over all four points, so it keeps learning even when every point is already
 # classified right; the threshold is applied only to predict. Both live in
-# `scratch/perceptron.py` and record `errors_`, the points they get wrong after each epoch.
+# `scratch/lecture/perceptron.py` and record `errors_`, the points they get wrong after each epoch.
 
 # %%
 perceptron = Perceptron(random_state=0).fit(X, gates["AND"])

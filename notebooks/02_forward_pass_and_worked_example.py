@@ -24,10 +24,10 @@
 import numpy as np
 import torch
 
-from comparisons.lecture import worked_example_check
-from comparisons.lecture_figures import CAPTIONS, worked_example
-from comparisons.plotting import show
-from scratch.worked_example import LECTURE, sigmoid
+from comparisons.report.lecture import worked_example_check
+from comparisons.report.lecture_figures import CAPTIONS, worked_example
+from comparisons.report.plotting import show
+from scratch.lecture.worked_example import LECTURE, sigmoid
 
 W = np.array(LECTURE["W"], dtype=float)
 x = np.array(LECTURE["x"], dtype=float)
@@ -78,7 +78,7 @@ print("ds/dW = delta x^T =\n", ds_dW.round(4))
 print("ds/dx = W^T delta =", ds_dx.round(4))
 
 # %% [markdown]
-# Every node of the graph, with the arithmetic written out (`scratch/worked_example.py`
+# Every node of the graph, with the arithmetic written out (`scratch/lecture/worked_example.py`
 # builds this table; the report prints the same one):
 
 # %%

@@ -10,17 +10,17 @@
 # # 3. The gates, and why backpropagation runs right to left
 #
 # Backpropagation is made of a few gates, each with a rule for passing gradients back. Here
-# they are in `scratch/autodiff.py`, a scalar autodiff the size of a page: every `Value`
+# they are in `scratch/lecture/autodiff.py`, a scalar autodiff the size of a page: every `Value`
 # remembers where it came from and how to send a gradient back. Each gate below receives an
 # upstream gradient of **2** (not 1, so that "times the upstream" shows).
 
 # %%
 import torch
 
-from comparisons.lecture import gates, reverse_vs_forward, sigmoid_derivative_check
-from comparisons.lecture_figures import CAPTIONS, reverse_forward
-from comparisons.plotting import show
-from scratch.autodiff import MLP, Value
+from comparisons.report.lecture import gates, reverse_vs_forward, sigmoid_derivative_check
+from comparisons.report.lecture_figures import CAPTIONS, reverse_forward
+from comparisons.report.plotting import show
+from scratch.lecture.autodiff import MLP, Value
 
 # %% [markdown]
 # **Add distributes**: z = x + y hands the upstream gradient to both inputs unchanged.
@@ -78,7 +78,7 @@ for row in sigmoid_derivative_check():
 # u^T J_L ... J_1. Backpropagation (reverse mode) starts from the vector u and multiplies
 # it by one matrix after another: each step a matrix-vector product, n^2 work. Forward mode
 # starts from dx/dx = I and pushes whole matrices forward: each step a matrix-matrix
-# product, n^3 work, for the same n numbers. `scratch/reverse_mode.py` does both for a
+# product, n^3 work, for the same n numbers. `scratch/lecture/reverse_mode.py` does both for a
 # 4-layer sigmoid chain and times them as the layers widen:
 
 # %%
@@ -95,7 +95,7 @@ show(reverse_forward(rows), CAPTIONS["reverse_forward"])
 # %% [markdown]
 # ## From gates to a network
 #
-# Gates are all a network is made of. `scratch.autodiff.MLP` builds neurons out of `Value`s
+# Gates are all a network is made of. `scratch.lecture.autodiff.MLP` builds neurons out of `Value`s
 # (`sum(w_i x_i) + b`, then tanh); trained on XOR, this scalar network does what one layer
 # could not:
 
@@ -115,7 +115,7 @@ print("predictions:", [round(model(x)[0].data, 2) for x, _ in data], " targets: 
 
 # %% [markdown]
 # micrograd, the engine this page follows, tests itself against torch; the project runs those
-# two tests against `scratch.autodiff.Value` (tests/test_autodiff.py), and every gate above
+# two tests against `scratch.lecture.autodiff.Value` (tests/test_autodiff.py), and every gate above
 # against torch, ties and kinks included: at a tie, max splits the gradient in two halves as
 # `torch.maximum` does, and ReLU at 0 passes nothing, as torch's does.
 

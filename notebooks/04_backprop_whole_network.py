@@ -13,8 +13,8 @@
 # repeated: each layer's backward step takes the delta from above, multiplies it by the
 # weights' transpose (`delta W^T`) and by the activation's derivative, and records
 # `dL/dW = X^T delta` on the way. `scratch/network.py` does exactly that with one class per
-# layer (`scratch/dense.py`, `scratch/activations.py`, `scratch/losses.py`), each with its
-# forward and backward side by side.
+# layer (`scratch/layers/dense.py`, `scratch/layers/activations.py`,
+# `scratch/layers/losses.py`), each with its forward and backward side by side.
 #
 # The same network, the same weights and the same batch, three ways:
 
@@ -24,14 +24,14 @@ from sklearn.datasets import load_digits
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
 from reference import check_backprop
-from reference.gradients import (
+from reference.checking.gradients import (
     per_layer_differences,
     scratch_gradients,
     sklearn_gradients,
     torch_gradients,
 )
-from scratch.initialization import glorot_uniform
-from scratch.textbook_net import TextbookNet
+from scratch.layers.initialization import glorot_uniform
+from scratch.lecture.textbook_net import TextbookNet
 
 X, y = load_digits(return_X_y=True)
 X = StandardScaler().fit_transform(X)[:64]
@@ -57,7 +57,7 @@ for layer, (vs_torch, vs_sklearn) in enumerate(zip(per_layer_differences(ours, t
 #
 # That is our network against the frameworks. `reference.check_backprop` holds *your* network
 # against them, in your layout and your conventions, and names what is wrong. Take the
-# textbook's network (`scratch/textbook_net.py`: sigmoid layers, one sigmoid output per
+# textbook's network (`scratch/lecture/textbook_net.py`: sigmoid layers, one sigmoid output per
 # class, the cost summed over the batch) and plant the most common mistake in it, the
 # sigmoid's derivative taken at z instead of at sigmoid(z):
 

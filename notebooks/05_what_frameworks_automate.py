@@ -25,14 +25,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import LabelBinarizer, StandardScaler
 
-from comparisons.automates import STEPS
-from comparisons.conventions import ROWS, measure
-from reference.sklearn_adapters import sklearn_fit_from
+from comparisons.report.automates import STEPS
+from comparisons.report.conventions import ROWS, measure
+from reference.twin.sklearn_adapters import sklearn_fit_from
 from scratch.batching import gen_batches
-from scratch.initialization import glorot_uniform
-from scratch.losses import SoftmaxCrossEntropy
+from scratch.layers.initialization import glorot_uniform
+from scratch.layers.losses import SoftmaxCrossEntropy
 from scratch.network import Network
-from scratch.sgd import SGD
+from scratch.optim.sgd import SGD
 
 X, y = load_digits(return_X_y=True)
 X, y = StandardScaler().fit_transform(X)[:500], y[:500]
@@ -110,7 +110,7 @@ for step, ours, torch_does, sklearn_does in STEPS:
 # its initial weights, its L2 term divided by each batch's size, SGD (Adam's epsilon sits
 # elsewhere in torch). A PyTorch user's defaults differ in a dozen such places. For each
 # one, the torch twin is trained beside scikit-learn with every conversion, then with this
-# one left out (6 epochs, float64; `python -m comparisons.conventions` prints the full table,
+# one left out (6 epochs, float64; `python -m comparisons.report.conventions` prints the full table,
 # docs/conventions.md keeps it):
 
 # %%

@@ -21,9 +21,9 @@
 # %%
 import numpy as np
 
-from comparisons.lecture import vanishing_gradients, vanishing_in_training
-from comparisons.lecture_figures import CAPTIONS, vanishing, vanishing_training
-from comparisons.plotting import show
+from comparisons.report.lecture import vanishing_gradients, vanishing_in_training
+from comparisons.report.lecture_figures import CAPTIONS, vanishing, vanishing_training
+from comparisons.report.plotting import show
 
 at_init = vanishing_gradients(depths=range(2, 13, 2))
 for activation in ("logistic", "tanh", "relu"):

@@ -13,15 +13,15 @@
 # hidden unit with probability p at every training step, so that no unit can rely on a
 # particular partner being there. scikit-learn's MLP has no dropout; both twins here do
 # (`dropout=`), as inverted dropout: kept units are scaled by 1 / (1 - p) during training, so
-# nothing changes at prediction time. `scratch/dropout.py` is the whole layer:
+# nothing changes at prediction time. `scratch/layers/dropout.py` is the whole layer:
 
 # %%
 import inspect
 
-from comparisons.lecture import dropout_gap
-from comparisons.lecture_figures import CAPTIONS, dropout
-from comparisons.plotting import show
-from scratch.dropout import Dropout
+from comparisons.report.lecture import dropout_gap
+from comparisons.report.lecture_figures import CAPTIONS, dropout
+from comparisons.report.plotting import show
+from scratch.layers.dropout import Dropout
 
 print(inspect.getsource(Dropout.forward))
 

@@ -14,7 +14,7 @@
 # the reference (the project's own `scratch/` code) and, when it is wrong, names the typical
 # mistake it recognises.
 # The answers are in `scratch/` (`activations.py`, `dense.py`, `losses.py`, `adam.py`,
-# `network.py`), and in `reference.exercises.solution(name)`, if you want to compare after.
+# `network.py`), and in `reference.grading.exercises.solution(name)`, if you want to compare after.
 #
 # Shapes follow the project: a batch is (n_samples, n_features), a weight matrix is
 # (n_in, n_out), so a layer computes z = X W + b.
@@ -22,7 +22,7 @@
 # %%
 import numpy as np  # noqa: F401 - for your code
 
-from reference.exercises import grade
+from reference.grading.exercises import grade
 
 # %% [markdown]
 # ## 1. The sigmoid's backward step

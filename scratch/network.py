@@ -5,10 +5,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from scratch.activations import make_activation
-from scratch.dense import Dense
-from scratch.dropout import Dropout
-from scratch.losses import Loss
+from scratch.layers.activations import make_activation
+from scratch.layers.dense import Dense
+from scratch.layers.dropout import Dropout
+from scratch.layers.losses import Loss
 
 
 class Network:
@@ -24,9 +24,9 @@ class Network:
     layer_units : list of int
         [n_features, *hidden_layer_sizes, n_outputs].
     activation : str
-        Hidden activation name (see ``scratch.activations.ACTIVATIONS``).
+        Hidden activation name (see ``scratch.layers.activations.ACTIVATIONS``).
     loss : object
-        One of ``scratch.losses``; it supplies the output non-linearity.
+        One of ``scratch.layers.losses``; it supplies the output non-linearity.
     dtype : numpy dtype
     negative_slope : float
         Slope of ``leaky_relu`` below zero.
@@ -191,3 +191,17 @@ def scale_gradients(params: np.ndarray, grads: np.ndarray, n_coef: int, alpha: f
         penalty = np.multiply(params[:n_coef], alpha, out=tmp[:n_coef])
         grads[:n_coef] += penalty
     grads /= n
+
+
+def unpack_flat(flat: np.ndarray, coef_shapes: list[tuple[int, int]]
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A flat vector packed as scikit-learn packs its parameters (every coefficient matrix,
+    row-major, then every intercept vector) as (coefs, intercepts): coefs shaped
+    ``coef_shapes`` (n_in, n_out), intercepts (n_out,). Copies."""
+    shapes = list(coef_shapes) + [(shape[1],) for shape in coef_shapes]
+    pieces, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        pieces.append(np.array(flat[start : start + size]).reshape(shape))
+        start += size
+    return pieces[: len(coef_shapes)], pieces[len(coef_shapes) :]

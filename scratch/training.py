@@ -20,10 +20,10 @@ from sklearn.base import is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
-from scratch.adam import Adam
 from scratch.batching import gen_batches, resolve_batch_size
-from scratch.lbfgs import minimize_lbfgs
-from scratch.sgd import SGD
+from scratch.optim.adam import Adam
+from scratch.optim.lbfgs import minimize_lbfgs
+from scratch.optim.sgd import SGD
 
 
 def make_optimizer(est: Any, params: np.ndarray, conventions: dict) -> SGD | Adam:

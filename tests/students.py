@@ -1,6 +1,6 @@
 """Networks as students and engineers write them, for the checkers to judge.
 
-Written independently of ``reference.backprop_variants``: a cache per layer, the layout,
+Written independently of ``reference.checking.backprop_variants``: a cache per layer, the layout,
 reductions and L2 form chosen by arguments, and each classic mistake planted by name. The
 checker must say ok to the correct ones, detect their conventions, and name each mistake.
 """

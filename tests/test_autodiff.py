@@ -1,4 +1,4 @@
-"""scratch.autodiff.Value: micrograd's own engine tests (Karpathy's test/test_engine.py, the
+"""scratch.lecture.autodiff.Value: micrograd's own engine tests (Karpathy's test/test_engine.py, the
 two tests as micrograd has them), every gate against torch autograd, ties included, and a
 scalar MLP that learns XOR."""
 
@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from scratch.autodiff import MLP, Value
+from scratch.lecture.autodiff import MLP, Value
 
 
 def test_sanity_check():

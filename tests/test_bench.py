@@ -10,8 +10,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import scratch
-from comparisons import bench
-from comparisons.contenders import RUNNERS, Config, data, gemm_flops
+from comparisons.bench import measure as bench
+from comparisons.bench import table as bench_table
+from comparisons.bench.contenders import RUNNERS, Config, data, gemm_flops
 
 TINY = Config((16,), 100, "adam", "float32", n_samples=1000, epochs=2)
 
@@ -41,7 +42,7 @@ def test_the_quick_benchmark_pairs_every_contender_with_scratch():
         if entry["ratios"]:
             assert entry["ratio_low"] <= entry["ratio"] <= entry["ratio_high"]
             assert entry["ratio"] == pytest.approx(np.median(entry["ratios"]))
-    text = bench.table(results)
+    text = bench_table.table(results)
     for name in ("scratch / sklearn", "scratch / gemm_floor", "x floor", "% of peak"):
         assert name in text
     assert len(lines) == 3 and row["peak_memory_over_data"] > 0
@@ -56,7 +57,7 @@ def test_a_pair_straddling_a_change_of_speed_is_discarded_and_counted(monkeypatc
     entry = results["rows"][0]["contenders"]["gemm_floor"]
     assert entry["discarded"] + entry["slow_state"] == 4 and entry["ratios"] == []  # 2 x 2 tried
     assert "every pair discarded" in lines[0]
-    assert "no clean pair" in bench.table(results)
+    assert "no clean pair" in bench_table.table(results)
 
 
 def test_gemm_peak_is_a_plausible_flop_rate():
@@ -90,7 +91,7 @@ def test_the_report_shows_the_benchmark_found_in_its_folder(tmp_path):
 
     results = bench.run(repeats=1, say=lambda line: None, chosen=([TINY], []),
                         contenders=("numpy_bare", "gemm_floor"))
-    results["table"] = bench.table(results)
+    results["table"] = bench_table.table(results)
     (tmp_path / "bench.json").write_text(json.dumps(results))
     assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
                  "--out", str(tmp_path)]) == 0
@@ -103,7 +104,7 @@ def test_the_machine_is_named_with_the_versions_that_matter():
     m = bench.machine()
     assert m["cores"] >= 1 and m["cpu"] and m["numpy"] == np.__version__
     assert m["torch"].startswith("2.13.0") and "blas" in m
-    line = bench._machine_line({"machine": m})[0]
+    line = bench_table._machine_line({"machine": m})[0]
     assert m["cpu"] in line and m["numpy"] in line
 
 
@@ -121,7 +122,7 @@ def test_a_contender_without_a_clean_pair_is_measured_again_on_the_same_machine(
     assert len(entry["ratios"]) == 1 and entry["retried"]
     assert entry["discarded"] + entry["slow_state"] == 2  # the first run's, still counted
     assert results["rows"][0]["scratch_median"] == entry["scratch_seconds"][0]
-    assert "Measured again with --retry-missing" in bench.table(results)
+    assert "Measured again with --retry-missing" in bench_table.table(results)
     assert bench.retry_missing(results, 1, 0.1, say=lambda line: None) == []  # nothing left
     monkeypatch.setattr(bench, "probe", real_probe)
     results["machine"] = {**results["machine"], "cpu": "another CPU"}
@@ -140,7 +141,7 @@ def test_a_ratio_whose_spread_crosses_one_or_is_wide_is_marked():
            "contenders": {"a": entry(0.60, 0.62, 0.64), "b": entry(0.95, 0.99, 1.02),
                           "c": entry(0.20, 0.40, 0.60),
                           "d": {**entry(0.91, 0.91, 0.91), "ratios": [0.91]}}}
-    line = bench.ratios_table({"rows": [row]}).splitlines()[-1]
+    line = bench_table.ratios_table({"rows": [row]}).splitlines()[-1]
     cells = [c.strip() for c in line.strip("|").split("|")][4:]
     assert cells == ["0.62 [0.60, 0.64]", "0.99 [0.95, 1.02] not separable",
                      "0.40 [0.20, 0.60] too wide to trust",
@@ -160,6 +161,6 @@ def test_a_contender_the_stored_run_lacks_is_added_in_its_place(monkeypatch):
     assert list(row["contenders"]) == ["sklearn", "unavoidable", "gemm_floor"]  # plan's order
     entry = row["contenders"]["unavoidable"]
     assert entry["added"] and "retried" not in entry and len(entry["ratios"]) == 1
-    text = bench.table(results)
+    text = bench_table.table(results)
     assert "Added later with --retry-missing" in text and "scratch / unavoidable" in text
     assert bench.retry_missing(results, 1, 0.1, say=lambda line: None) == []  # nothing left

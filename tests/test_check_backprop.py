@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference import assert_backprop, check_backprop
-from reference.backprop_variants import MISTAKES, data_gradient
+from reference.checking.backprop_variants import MISTAKES, data_gradient
 from tests.students import Student, data, init
 
 UNITS = [5, 4, 3]
@@ -319,7 +319,7 @@ def test_two_independent_mistakes_are_both_named():
 # --- the textbook's network, as the chapter writes it, with its mistakes planted --------------
 
 def _textbook(bug):
-    from scratch.textbook_net import TextbookNet
+    from scratch.lecture.textbook_net import TextbookNet
 
     class Planted(TextbookNet):
         def sigmoid_derivative(self, z, a):

@@ -1,4 +1,5 @@
-"""reference.check_optimizer against optimizers written by hand: the right ones match torch's
+"""reference.check_optimizer against optimizers written by hand: the right ones match
+torch's
 and scikit-learn's updates, each usual variant is named."""
 
 import numpy as np

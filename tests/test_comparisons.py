@@ -11,11 +11,11 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from comparisons import schema
 from comparisons.cli import main
 from comparisons.data import MNIST_FILES, load_mnist, read_idx
-from comparisons.lecture import dropout_gap
-from comparisons.report import verdict
+from comparisons.report import schema
+from comparisons.report.lecture import dropout_gap
+from comparisons.report.page import verdict
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import scratch
-from comparisons.conventions import ROWS, fit_three, max_weight_difference
 from comparisons.data import small_task
-from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
+from comparisons.report.conventions import ROWS, fit_three, max_weight_difference
+from reference.twin.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
 from scratch.conventions import TORCH, resolve_conventions
-from scratch.initialization import torch_uniform
+from scratch.layers.initialization import torch_uniform
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from comparisons.doc_blocks import blocks, process
+from comparisons.tools.doc_blocks import blocks, process
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -43,7 +43,7 @@ def test_the_readme_speed_numbers_are_the_stored_benchmark_s():
     import json
     import re
 
-    from comparisons.bench import table
+    from comparisons.bench.table import table
 
     results = json.loads((ROOT / "docs" / "bench.json").read_text())
     stored = table(results)

@@ -8,7 +8,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import scratch
-from reference.sklearn_adapters import sklearn_loss_and_gradients
+from reference.twin.sklearn_adapters import sklearn_loss_and_gradients
 from tests.datasets import task_data
 from tests.twins import call, fit_twins, twin
 

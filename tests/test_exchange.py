@@ -9,9 +9,9 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 
 import scratch
-from reference.exchange import load_into_torch, transfer, weights_from_torch
-from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
-from reference.torch_mlp import TorchMLP
+from reference.twin.exchange import load_into_torch, transfer, weights_from_torch
+from reference.twin.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
+from reference.twin.torch_mlp import TorchMLP
 from tests.datasets import task_data
 
 CLASSIFIERS = {"sklearn": sk.MLPClassifier, "scratch": scratch.MLPClassifier,

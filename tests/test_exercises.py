@@ -4,7 +4,7 @@ typical mistake is caught and named; the notebook runs filled with either."""
 import numpy as np
 import pytest
 
-from reference.exercises import grade, solution
+from reference.grading.exercises import grade, solution
 
 
 def test_every_solution_passes():

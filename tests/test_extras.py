@@ -11,11 +11,11 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 
 import scratch
-from reference.gradients import assert_same_gradients, scratch_gradients, torch_gradients
-from reference.sklearn_adapters import sklearn_fit_from
-from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
-from scratch.dropout import Dropout
-from scratch.initialization import glorot_uniform
+from reference.checking.gradients import assert_same_gradients, scratch_gradients, torch_gradients
+from reference.twin.sklearn_adapters import sklearn_fit_from
+from reference.twin.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
+from scratch.layers.dropout import Dropout
+from scratch.layers.initialization import glorot_uniform
 from tests.datasets import digits, encoded_task, task_data
 from tests.twins import max_abs_difference, quiet_fit
 

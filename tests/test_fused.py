@@ -1,4 +1,4 @@
-"""The compiled optimizer steps (scratch/fused.py) are the NumPy steps to the last bit, in
+"""The compiled optimizer steps (scratch/optim/fused.py) are the NumPy steps to the last bit, in
 float32 and float64, and scratch gives the same fits with them, without them, and without
 numba at all."""
 
@@ -14,9 +14,9 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 import scratch
-from scratch import fused
-from scratch.adam import Adam
-from scratch.sgd import SGD
+from scratch.optim import fused
+from scratch.optim.adam import Adam
+from scratch.optim.sgd import SGD
 
 pytestmark = pytest.mark.skipif(fused.kernels()[0] is None, reason="numba is not available")
 

@@ -4,14 +4,14 @@ backprop and central finite differences, with the L2 penalty switched on."""
 import numpy as np
 import pytest
 
-from reference.gradients import (
+from reference.checking.gradients import (
     assert_same_gradients,
     finite_difference_gradients,
     scratch_gradients,
     sklearn_gradients,
     torch_gradients,
 )
-from scratch.initialization import glorot_uniform
+from scratch.layers.initialization import glorot_uniform
 from tests.datasets import encoded_task
 
 TASKS = ["binary", "multiclass", "multilabel", "regression", "multioutput", "poisson"]

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from reference.gradients import relative_difference
-from scratch.activations import make_activation
-from scratch.dense import Dense
-from scratch.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError
+from reference.checking.gradients import relative_difference
+from scratch.layers.activations import make_activation
+from scratch.layers.dense import Dense
+from scratch.layers.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError
 
 
 def numeric_gradient(f, x, h=1e-4):

@@ -8,9 +8,9 @@ from sklearn.linear_model import Perceptron as SkPerceptron
 from sklearn.preprocessing import StandardScaler
 
 import scratch
-from scratch.autodiff import Value
-from scratch.perceptron import Adaline, Perceptron
-from scratch.vanishing import first_to_last_ratio, layer_gradient_norms
+from scratch.lecture.autodiff import Value
+from scratch.lecture.perceptron import Adaline, Perceptron
+from scratch.lecture.vanishing import first_to_last_ratio, layer_gradient_norms
 from tests.datasets import xor
 
 

@@ -19,7 +19,7 @@ from sklearn.exceptions import NotFittedError
 
 import scratch
 from reference import TorchMLPClassifier, TorchMLPRegressor
-from scratch.persistence import FORMAT
+from scratch.files.persistence import FORMAT
 from tests.datasets import task_data
 from tests.twins import quiet_fit
 

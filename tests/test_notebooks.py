@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from comparisons.notebooks import ROOT, execute, same_cells, sources
+from comparisons.tools.notebooks import ROOT, execute, same_cells, sources
 
 NOTEBOOKS = sources()
 
@@ -25,7 +25,7 @@ def test_the_notebook_runs_clean_and_its_stored_copy_is_current(source):
     assert not [o for o in streams if o.get("name") == "stderr"], "a warning was printed"
     assert not [o for o in streams if o.output_type == "error"]
     stored = nbformat.read(source.with_suffix(".ipynb"), 4)
-    assert same_cells(stored, source), "python -m comparisons.notebooks --update"
+    assert same_cells(stored, source), "python -m comparisons.tools.notebooks --update"
     outputs = [o for c in stored.cells if c.cell_type == "code" for o in c.outputs]
     assert outputs and not [o for o in outputs if o.get("name") == "stderr"]
 
@@ -47,7 +47,7 @@ NAMES = ["sigmoid_backward", "dense_backward", "softmax_cross_entropy", "adam_st
 
 
 def test_the_exercises_filled_with_the_solutions_all_pass():
-    text = _run_filled({name: f"from reference.exercises import solution\n"
+    text = _run_filled({name: f"from reference.grading.exercises import solution\n"
                               f"{name} = solution({name!r})\ngrade({name!r}, {name})"
                         for name in NAMES})
     assert text.count(": OK") == 5, text

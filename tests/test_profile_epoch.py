@@ -3,8 +3,9 @@
 import numpy as np
 
 from comparisons import profile_epoch
-from comparisons.contenders import Config, data
-from scratch import dense, network, training
+from comparisons.bench.contenders import Config, data
+from scratch import network, training
+from scratch.layers import dense
 
 SMALL = Config((16,), 100, "adam", "float32", n_samples=1000, epochs=3)
 

@@ -14,9 +14,9 @@ from sklearn.exceptions import NotFittedError
 
 import scratch
 from reference import TorchMLPClassifier, TorchMLPRegressor
-from reference.gradients import assert_same_gradients, scratch_gradients, torch_gradients
-from scratch.initialization import glorot_uniform
-from scratch.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError
+from reference.checking.gradients import assert_same_gradients, scratch_gradients, torch_gradients
+from scratch.layers.initialization import glorot_uniform
+from scratch.layers.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError
 from tests.datasets import digits, task_data
 from tests.twins import quiet_fit
 
@@ -96,7 +96,7 @@ def test_keyboard_interrupt_keeps_the_model_with_a_warning_as_sklearn_does(monke
     X, y = digits(100)
     model = scratch.MLPClassifier((5,), max_iter=50, random_state=0)
     calls = {"n": 0}
-    original = scratch.mlp.BaseMLP._update_no_improvement_count
+    original = scratch.estimators.base.BaseMLP._update_no_improvement_count
 
     def interrupt_on_third_epoch(self, validation):
         calls["n"] += 1
@@ -104,7 +104,7 @@ def test_keyboard_interrupt_keeps_the_model_with_a_warning_as_sklearn_does(monke
             raise KeyboardInterrupt
         return original(self, validation)
 
-    monkeypatch.setattr(scratch.mlp.BaseMLP, "_update_no_improvement_count",
+    monkeypatch.setattr(scratch.estimators.base.BaseMLP, "_update_no_improvement_count",
                         interrupt_on_third_epoch)
     with pytest.warns(UserWarning, match="interrupted"):
         model.fit(X, y)

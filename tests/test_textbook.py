@@ -8,10 +8,10 @@ from sklearn.datasets import load_digits
 
 import scratch
 from comparisons.data import SHIPPED_TEST_SIZE, shipped_mnist
-from comparisons.textbook import BOOK, run, twin_params
+from comparisons.report.textbook import BOOK, run, twin_params
 from reference import TorchMLPClassifier
-from reference.sklearn_adapters import sklearn_fit_from
-from scratch.textbook_net import TextbookNet
+from reference.twin.sklearn_adapters import sklearn_fit_from
+from scratch.lecture.textbook_net import TextbookNet
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

@@ -13,7 +13,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import scratch
-from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
+from reference.twin.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
 from tests.datasets import digits, xor
 
 

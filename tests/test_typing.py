@@ -7,14 +7,13 @@ import pkgutil
 import pytest
 
 PACKAGES = ["scratch", "reference", "comparisons"]
-SKIP_MODULES = {"comparisons.__main__"}
 
 
 def public_callables():
     for package_name in PACKAGES:
         package = importlib.import_module(package_name)
-        for info in pkgutil.iter_modules(package.__path__, package_name + "."):
-            if info.name in SKIP_MODULES:
+        for info in pkgutil.walk_packages(package.__path__, package_name + "."):
+            if info.name.endswith(".__main__"):  # running it is the command itself
                 continue
             module = importlib.import_module(info.name)
             for name, obj in vars(module).items():

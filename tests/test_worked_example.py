@@ -4,8 +4,8 @@ autograd; every number a student needs is in the table."""
 import numpy as np
 import pytest
 
-from comparisons.lecture import worked_example_check
-from scratch.worked_example import LECTURE, node_rows, worked_example
+from comparisons.report.lecture import worked_example_check
+from scratch.lecture.worked_example import LECTURE, node_rows, worked_example
 
 
 def test_the_lectures_example_matches_torch_autograd_number_for_number():

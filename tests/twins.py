@@ -8,7 +8,7 @@ import sklearn.neural_network as sk
 from sklearn.exceptions import ConvergenceWarning
 
 import scratch
-from reference.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
+from reference.twin.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
 
 FITTED = ["coefs_", "intercepts_", "loss_", "loss_curve_", "best_loss_", "validation_scores_",
           "best_validation_score_", "n_iter_", "t_", "n_layers_", "n_outputs_",

@@ -1,0 +1,8 @@
+"""``python -m comparisons.bench``: scratch's speed beside what a user would pick instead.
+
+- ``contenders.py``: what scratch is timed against (scikit-learn, the torch twin, plain
+  PyTorch loops, bare NumPy, the unavoidable parts, the GEMM floor).
+- ``measure.py``: adjacent pairs, probes of the machine's speed, discarded pairs.
+- ``table.py``: the results as Markdown (docs/bench.md).
+- ``cli.py``: the command's arguments and files.
+"""

@@ -1,0 +1,5 @@
+"""``python -m comparisons.bench``."""
+
+from comparisons.bench.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,270 @@
+"""The report's figures of evidence, each a matplotlib Figure with labelled axes and a legend;
+``CAPTIONS`` says what to look at in each (the lecture's figures: ``lecture_figures.py``)."""
+
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from comparisons.report.experiments import LABELS, MODELS
+from comparisons.report.plotting import COLORS, FLOOR, SHORT, plt
+
+CAPTIONS = {
+    "accuracy": "Test accuracy of each framework's model, one dot per seed, the bar at their "
+                "mean. Look at the spread of the dots: differences between frameworks smaller "
+                "than it are noise. XOR's four points are both training and test set.",
+    "fit_times": "Median wall-clock seconds of one fit per framework (one thread each). Look "
+                 "at the ratios within a data set; the absolute numbers are this machine's.",
+    "gradients": "How far scratch's gradient is from each reference, per array, relative to "
+                 "its size, on a log scale; the dashed line is 1e-10. Bars near 1e-16 are "
+                 "float64 round-off: the gradients are the same. Finite differences are good "
+                 "to about 1e-9 by themselves.",
+    "trajectories": "Distance of each model's weights from scikit-learn's, epoch by epoch, "
+                    "from the same start and the same batches, on a log scale; one panel per "
+                    "kind of convention. Look at the black line (the torch twin with every "
+                    "conversion) and the blue one (scratch) staying at round-off, and at how "
+                    "fast each convention, left out alone, pulls the twin away.",
+    "loss_curves": "Training loss per epoch of the seed-0 fit of each framework, on a log "
+                   "scale. Curves on top of each other are the same training; the torch "
+                   "twin in torch's conventions (orange) trains a different model.",
+    "xor": "Decision regions on XOR (blue: predicted 0, red: predicted 1) with the four "
+           "points coloured by their true class. A single layer draws one straight line and "
+           "gets at most three points right (shown: the best of 10 seeds, the run the table "
+           "counts); a hidden layer bends the boundary and gets all four.",
+    "confusion": "Test confusion matrix of scratch's seed-0 fit: rows are the true digit, "
+                 "columns the predicted one; the diagonal holds the correct predictions.",
+    "misclassified": "Test images scratch's seed-0 fit gets wrong, titled 'true as "
+                     "predicted'. Many are ambiguous even to a human reader.",
+    "textbook": "Training loss per epoch of the textbook's network (mean over the batch, as "
+                "the twins report it), trained from the book's initial weights by each "
+                "framework, seed 0. The three curves lie on top of each other: one model.",
+    "benchmark": "Top: seconds per epoch of scratch and of each contender, per configuration "
+                 "(log scale; lower is faster). Bottom: scratch's time over each contender's, "
+                 "the dot the median of the adjacent pairs and the whiskers their spread; "
+                 "below the line at 1 scratch is faster, and a whisker across it means the "
+                 "two cannot be told apart on this machine.",
+}
+
+
+def accuracy(datasets: dict) -> Figure:
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
+    for ax, (name, result) in zip(axes[0], datasets.items()):
+        for i, model in enumerate(MODELS):
+            acc = result["models"][model]["test_accuracy"]
+            ax.bar(i, np.mean(acc), color=COLORS[model], alpha=0.35,
+                   label="mean over seeds" if i == 0 else None)
+            ax.plot([i] * len(acc), acc, "o", color=COLORS[model],
+                    label="one seed" if i == 0 else None)
+        low = min(min(r["test_accuracy"]) for r in result["models"].values())
+        ax.set_ylim(max(0, low - 0.02), 1.005)
+        ax.set_xticks(range(len(MODELS)), [SHORT[m] for m in MODELS], fontsize=7)
+        ax.set_ylabel("accuracy on the four points" if name == "xor" else "test accuracy")
+        ax.set_title(f"{name}: accuracy per seed")
+        ax.legend(fontsize=7, loc="lower right")
+    return fig
+
+
+def fit_times(datasets: dict) -> Figure:
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.2), squeeze=False)
+    for ax, (name, result) in zip(axes[0], datasets.items()):
+        for i, model in enumerate(MODELS):
+            ax.bar(i, np.median(result["models"][model]["fit_seconds"]), color=COLORS[model])
+        ax.set_xticks(range(len(MODELS)), [SHORT[m] for m in MODELS], fontsize=7)
+        ax.set_ylabel("median seconds per fit")
+        ax.set_title(f"{name}: fit time")
+    return fig
+
+
+def gradient_agreement(datasets: dict) -> Figure:
+    """Per layer and parameter kind, the relative gradient difference on a log scale."""
+    keys = ["scratch_vs_torch", "scratch_vs_sklearn", "scratch_vs_finite_differences"]
+    names = ["vs torch autograd", "vs scikit-learn's backprop", "vs finite differences"]
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
+    for ax, (name, result) in zip(axes[0], datasets.items()):
+        layers = result["gradient_check"]["per_layer"]
+        labels = [f"W{row['layer']}" for row in layers] + [f"b{row['layer']}" for row in layers]
+        x = np.arange(len(labels))
+        for k, (key, label) in enumerate(zip(keys, names)):
+            values = [row[key][0] for row in layers] + [row[key][1] for row in layers]
+            ax.bar(x + (k - 1) * 0.27, np.maximum(values, FLOOR), width=0.27, label=label)
+        ax.set_yscale("log")
+        ax.set_ylim(FLOOR / 2, 1e-4)
+        ax.axhline(1e-10, color="gray", lw=0.8, ls="--", label="1e-10")
+        ax.set_xticks(x, labels)
+        ax.set_xlabel("parameter array")
+        ax.set_ylabel("relative difference")
+        ax.set_title(f"{name}: scratch's gradient against the references", fontsize=9)
+        ax.legend(fontsize=7)
+    return fig
+
+
+GROUPS = {  # the trajectory figure's panels: which conventions go together
+    "the model and the data": ("initial weights", "epoch order", "binary output",
+                               "loss reduction (3 labels)"),
+    "the L2 penalty": ("L2 on the short last batch", "L2 on the intercepts",
+                       "L2 as weight_decay", "AdamW"),
+    "the optimizer": ("Adam's epsilon", "Adam's epsilon, eps = 1e-3",
+                      "momentum when lr changes (invscaling)",
+                      "momentum when lr changes (adaptive)"),
+}
+
+
+def trajectories(conventions: dict) -> Figure:
+    """Per epoch, the distance from scikit-learn's weights: scratch, the converted twin, and
+    the twin with one conversion left out, one panel per group of conventions."""
+    fig, axes = plt.subplots(1, len(GROUPS), figsize=(15, 4.4), sharey=True)
+    epochs = np.arange(1, conventions["epochs"] + 1)
+    rows = {row["name"]: row for row in conventions["rows"]}
+    for ax, (title, names) in zip(axes, GROUPS.items()):
+        for name in names:
+            if name in rows:
+                ax.plot(epochs, np.maximum(rows[name]["without_conversion"], FLOOR), "o-",
+                        ms=3, label=f"without: {name}")
+        ax.plot(epochs, np.maximum(conventions["rows"][0]["with_conversion"], FLOOR), "k-",
+                lw=2.5, label="torch twin, every conversion")
+        if conventions.get("scratch_vs_sklearn"):
+            ax.plot(epochs, np.maximum(conventions["scratch_vs_sklearn"], FLOOR), "b--", lw=2,
+                    label=f"scratch (exactly 0: drawn at {FLOOR:g})")
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_title(title)
+        ax.legend(fontsize=7, loc="center right")
+    axes[0].set_ylabel("max |weight - scikit-learn's weight|")
+    return fig
+
+
+def loss_curves(datasets: dict) -> Figure:
+    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
+    for ax, (name, result) in zip(axes[0], datasets.items()):
+        for model in MODELS:
+            curve = result["models"][model]["loss_curve"]
+            style = "--" if model == "sklearn" else "-"
+            ax.plot(range(1, len(curve) + 1), curve, style, color=COLORS[model],
+                    label=LABELS[model], lw=2.5 if model == "scratch" else 1.2)
+        ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("training loss (log scale)")
+        ax.set_title(f"{name}: training loss, seed 0")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def decision_regions(ax: Axes, model: Any, title: str) -> None:
+    """XOR's plane coloured by the model's prediction, its boundary, the four points."""
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    y = np.array([0, 1, 1, 0])
+    grid = np.linspace(-0.5, 1.5, 151)
+    xx, yy = np.meshgrid(grid, grid)
+    points = np.c_[xx.ravel(), yy.ravel()]
+    if hasattr(model, "predict_proba"):
+        zz, level = model.predict_proba(points)[:, 1], 0.5
+    else:
+        zz, level = model.decision_function(points), 0.0
+    zz = zz.reshape(xx.shape)
+    ax.contourf(xx, yy, zz > level, levels=[-0.5, 0.5, 1.5], colors=["#cfe2f3", "#f4cccc"])
+    ax.contour(xx, yy, zz, levels=[level], colors="k", linewidths=1)
+    for target, color in ((0, "#1f77b4"), (1, "#d62728")):
+        ax.scatter(X[y == target, 0], X[y == target, 1], c=color, s=80, edgecolors="k",
+                   label=f"true class {target}")
+    correct = int((model.predict(X) == y).sum())
+    ax.set_title(f"{title}\n{correct} of 4 right", fontsize=8)
+    ax.set_xticks([0, 1])
+    ax.set_yticks([0, 1])
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+
+
+def xor_boundaries(models: dict, lecture_models: dict) -> Figure:
+    """XOR decision regions: the single-layer ancestors, then each framework's MLP."""
+    panels = list(lecture_models.items()) + [(LABELS[m], models[m]["model"]) for m in MODELS]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.7 * len(panels), 3.2))
+    for ax, (title, model) in zip(axes, panels):
+        decision_regions(ax, model, title)
+    axes[0].legend(fontsize=6, loc="center")
+    return fig
+
+
+def confusion(matrix: list | np.ndarray, title: str) -> Figure:
+    matrix = np.asarray(matrix)
+    fig, ax = plt.subplots(figsize=(4.4, 4.0))
+    image = ax.imshow(matrix, cmap="Blues")
+    for (i, j), v in np.ndenumerate(matrix):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
+                color="white" if v > matrix.max() / 2 else "black")
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_xticks(range(len(matrix)))
+    ax.set_yticks(range(len(matrix)))
+    ax.set_title(title, fontsize=9)
+    fig.colorbar(image, ax=ax, label="test images", shrink=0.8)
+    return fig
+
+
+def misclassified(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, title: str,
+                  limit: int = 24) -> Figure:
+    wrong = np.flatnonzero(y_true != y_pred)[:limit]
+    columns = 8
+    rows = max(1, int(np.ceil(len(wrong) / columns)))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.45 * rows),
+                             squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    for ax, i in zip(axes.ravel(), wrong):
+        ax.imshow(images[i], cmap="gray_r")
+        ax.set_title(f"{y_true[i]} as {y_pred[i]}", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def textbook(result: dict) -> Figure:
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for name, run in result["models"].items():
+        curve = run["loss_curve"]
+        ax.plot(range(1, len(curve) + 1), curve, "--" if name == "sklearn" else "-",
+                color=COLORS[name], lw=2.5 if name == "scratch" else 1.2,
+                label={"scratch": "scratch", "torch": "torch twin",
+                       "sklearn": "scikit-learn"}[name])
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss (log scale)")
+    ax.set_title("The textbook's network on MNIST, three frameworks, seed 0", fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def benchmark(bench: dict) -> Figure:
+    """Per main configuration: seconds per epoch of scratch and each contender, and
+    scratch's time over each contender's with the spread of the pairs."""
+    rows = bench["rows"]
+    names = list(dict.fromkeys(n for r in rows for n in r["contenders"]))
+    labels = [f"{r['config']['name']}\n{r['config']['solver']} b{r['config']['batch']}\n"
+              f"{r['config']['dtype']}" for r in rows]
+    fig, axes = plt.subplots(2, 1, figsize=(max(9, 1.3 * len(rows)), 8), sharex=True)
+    x = np.arange(len(rows))
+    width = 0.8 / (len(names) + 1)
+    cmap = plt.get_cmap("tab10")
+    axes[0].bar(x - 0.4 + width / 2, [r["scratch_median"] or np.nan for r in rows], width,
+                color=COLORS["scratch"], label="scratch")
+    for k, name in enumerate(names, start=1):
+        seconds, ratio, low, high = [], [], [], []
+        for r in rows:
+            e = r["contenders"].get(name, {})
+            ok = "median" in e
+            seconds.append(e["median"] if ok else np.nan)
+            ratio.append(e["ratio"] if ok else np.nan)
+            low.append(e["ratio"] - e["ratio_low"] if ok else 0)
+            high.append(e["ratio_high"] - e["ratio"] if ok else 0)
+        offset = -0.4 + width / 2 + k * width
+        axes[0].bar(x + offset, seconds, width, color=cmap(k % 10), label=name)
+        axes[1].errorbar(x + offset, ratio, yerr=[low, high], fmt="o", color=cmap(k % 10),
+                         capsize=2, label=name)
+    axes[0].set_yscale("log")
+    axes[0].set_ylabel("median seconds per epoch (log)")
+    axes[0].legend(fontsize=7, ncol=2)
+    axes[1].axhline(1, color="gray", lw=0.8)
+    axes[1].set_yscale("log")
+    axes[1].set_ylabel("scratch's time / contender's")
+    axes[1].set_xticks(x, labels, fontsize=7)
+    axes[0].set_title("60,000 samples x 784 features, 10 classes; below 1: scratch is faster")
+    return fig

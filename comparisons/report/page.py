@@ -1,0 +1,271 @@
+"""Write results.json, report.md and report.html, and every figure as PNG and SVG.
+
+The report is one list of blocks (headings, paragraphs, Markdown tables, figures with their
+captions, preformatted text), rendered twice: as Markdown (report.md, figures linked from
+``figures/``) and as one self-contained HTML page (report.html, figures embedded).
+"""
+
+import html
+import json
+import os
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from comparisons.report import tables
+from comparisons.report.experiments import LABELS
+from comparisons.report.lecture import TIMELINE
+from comparisons.report.plotting import data_uri, save
+
+Block = tuple[str, str]  # (kind, content): h2, h3, p, table, figure (its name), pre
+
+
+def verdict(results: dict) -> tuple[bool, str]:
+    """One sentence a reader sees first: do the three agree, and where do they differ?"""
+    datasets = results["datasets"].values()
+    worst_grad = max(max(d["gradient_check"]["scratch_vs_torch"],
+                         d["gradient_check"]["scratch_vs_sklearn"]) for d in datasets)
+    worst_fd = max(d["gradient_check"]["scratch_vs_finite_differences"] for d in datasets)
+    worst_traj = max(max(d["trajectory"]["scratch_vs_sklearn"],
+                         d["trajectory"]["torch_vs_sklearn"]) for d in datasets)
+    agree = worst_grad <= 1e-10 and worst_fd <= 1e-6 and worst_traj <= 1e-9
+    text = (f"The three agree: gradients within {tables.fmt(worst_grad)} of each other "
+            f"(relative, float64), within {tables.fmt(worst_fd)} of finite differences, and "
+            f"weights after training from the same start within {tables.fmt(worst_traj)} of "
+            "scikit-learn's. " if agree else "Something disagrees: see the tables below. ")
+    if results["settings"]["seeds"] == 1:
+        text += ("With one seed there is no estimate of the seed-to-seed noise, so accuracy "
+                 "differences are not judged (run with --seeds 2 or more). ")
+        noisy = []
+    else:  # scratch and the converted twin are scikit-learn's model: no difference is owed
+        noisy = [f"{LABELS[m]} on {name}" for name, d in results["datasets"].items()
+                 for m, c in d["accuracy_vs_sklearn"].items()
+                 if m in ("scratch", "torch") and not c["within_noise"]]
+        text += ("Accuracy of scratch and of the converted torch twin is within seed-to-seed "
+                 "noise of scikit-learn's everywhere. " if not noisy else
+                 f"Accuracy differs beyond seed-to-seed noise for: {', '.join(noisy)}. ")
+        native = []
+        for name, d in results["datasets"].items():
+            c = d["accuracy_vs_sklearn"]["torch_native"]
+            native.append(f"{c['mean_difference']:+.4f} on {name}"
+                          + ("" if c["within_noise"] else " (beyond noise)"))
+        text += ("The torch twin in PyTorch's own conventions is a different model (its "
+                 "initialisation, loss reduction and L2 differ; see the conventions figure): "
+                 f"its mean test accuracy minus scikit-learn's is {', '.join(native)}.")
+        return agree and not noisy, text
+    text += ("Where they differ is in the conventions: the torch twin under PyTorch's own "
+             "defaults trains a different model (see the conventions figure).")
+    return agree, text
+
+
+def _datasets(results: dict) -> list[Block]:
+    blocks: list[Block] = [("h2", "Accuracy"), ("figure", "accuracy")]
+    for name, result in results["datasets"].items():
+        blocks += [("h3", name), ("p", tables.dataset_text(result)),
+                   ("table", tables.accuracy_table(name, result)),
+                   ("table", tables.agreement_table(result)),
+                   ("table", tables.per_layer_table(result))]
+    blocks += [("h2", "Gradient agreement per layer"), ("figure", "gradients"),
+               ("h2", "Trajectories, with and without each conversion"),
+               ("figure", "trajectories"),
+               ("table", tables.conventions_table(results["conventions"])),
+               ("h2", "Loss curves"), ("figure", "loss_curves"),
+               ("h2", "Fit time"), ("figure", "fit_times")]
+    for name in results["datasets"]:
+        if name != "xor":
+            blocks += [("h2", f"{name}: confusion matrix and misclassified test images"),
+                       ("figure", f"confusion_{name}"), ("figure", f"misclassified_{name}")]
+    return blocks
+
+
+def _textbook(results: dict) -> list[Block]:
+    if "textbook" not in results:
+        return []
+    tb = results["textbook"]
+    return [("h2", "The textbook's network on MNIST, three ways"),
+            ("p", tables.textbook_text(tb)), ("table", tables.textbook_conversion_table(tb)),
+            ("table", tables.textbook_table(tb, results["datasets"].get("mnist"))),
+            ("figure", "textbook")]
+
+
+CHECKER_TEXT = (
+    "reference.check_backprop holds your own backward pass against the references and names "
+    "what is wrong (docs/checking.md). Here it checks the textbook's network as the book "
+    "writes it (scratch/lecture/textbook_net.py): every gradient is exact, the conventions are found "
+    "without being given (summed batch, L2 alpha/2 sum W^2 on the weights), and the book's "
+    "cost is caught adding an L2 term twice what its update differentiates. Then the same "
+    "network with the classic mistake planted, the sigmoid's derivative taken at z: the "
+    "output layer stays right, the hidden layer is named, and so is the mistake. Last, "
+    "reference.check_optimizer on scratch's own Adam.")
+CHECKER_CAPTIONS = {"textbook": "The textbook's network, as written:",
+                    "mistake": "The same network with sigmoid's derivative taken at z:",
+                    "optimizer": "scratch's Adam (scratch/optim/adam.py) against the frameworks':"}
+
+
+def _checker(results: dict) -> list[Block]:
+    blocks: list[Block] = [("h2", "Check your own network"), ("p", CHECKER_TEXT)]
+    for key, caption in CHECKER_CAPTIONS.items():
+        blocks += [("p", caption), ("pre", results["checker"][key]["text"])]
+    return blocks
+
+
+def _lecture(results: dict) -> list[Block]:
+    lecture = results["lecture"]
+    w = lecture["worked_example"]
+    W, x, u = (w["inputs"][k] for k in ("W", "x", "u"))
+    blocks: list[Block] = [
+        ("h2", "The lecture, runnable"),
+        ("p", "The ideas of the lecture this project descends from, in its order, each run "
+              "and checked against a framework. The notebooks in notebooks/ teach the same, "
+              "cell by cell."),
+        ("h3", "1. Three generations of neural networks"),
+        ("table", tables.timeline_table(TIMELINE)),
+        ("figure", "ancestors_errors"), ("figure", "ancestors_lines"),
+        ("table", tables.xor_table(lecture["xor_single_layer"])),
+        ("figure", "xor"),
+        ("h3", "2. The forward pass and the worked example"),
+        ("p", f"Four inputs and two hidden units, as in the lecture: W = {W}, x = {x}, "
+              f"u = {u}. Forward: z = W x = {[round(v, 4) for v in w['z']]}, h = sigmoid(z) "
+              f"= {[round(v, 4) for v in w['h']]}, s = u^T h = {w['s']:.4f}. Backward, node "
+              "by node: each node multiplies the gradient it receives from above (upstream) "
+              "by its own local gradient and hands the product on (downstream). Every number "
+              "equals torch autograd's to "
+              f"{tables.fmt(w['max_difference_vs_torch'])}."),
+        ("table", tables.worked_example_table(w)), ("figure", "worked_example"),
+        ("h3", "3. The gates, and why backpropagation runs right to left"),
+        ("p", "Each gate with an upstream gradient of 2: add hands it to both inputs, "
+              "multiply swaps the inputs' values, a value used twice adds up both "
+              "gradients, max sends it to the larger input only."),
+        ("table", tables.gates_table(lecture["gates"])),
+        ("p", "The sigmoid's derivative read from its output, s (1 - s), against torch and a "
+              "finite difference:"),
+        ("table", tables.sigmoid_table(lecture["sigmoid_derivative"])),
+        ("p", "Reverse mode multiplies a vector by one matrix after another; forward mode "
+              "multiplies matrices. Same gradient, very different work:"),
+        ("table", tables.reverse_forward_table(lecture["reverse_vs_forward"])),
+        ("figure", "reverse_forward"),
+        ("h3", "4. Vanishing gradients, at initialisation and during training"),
+        ("figure", "vanishing"),
+        ("table", tables.vanishing_table(lecture["vanishing_gradients"])),
+        ("figure", "vanishing_training"),
+        ("table", tables.vanishing_training_table(lecture["vanishing_in_training"])),
+        ("h3", "5. Dropout against over-fitting"),
+        ("figure", "dropout"), ("table", tables.dropout_table(lecture["dropout"])),
+        ("p", tables.effect_text(lecture["dropout"])),
+    ]
+    return blocks
+
+
+def document(results: dict) -> list[Block]:
+    """The whole report as blocks, in reading order."""
+    ok, text = verdict(results)
+    machine, versions = results["machine"], results["versions"]
+    head: list[Block] = [
+        ("verdict ok" if ok else "verdict warn", text),
+        ("p", f"Made by {results['command']} on {results['created']} in "
+              f"{results['settings']['wall_seconds']:.0f} s with {results['settings']['jobs']} "
+              "fits at a time; versions: "
+              + ", ".join(f"{k} {v}" for k, v in versions.items())
+              + f"; machine: {machine['processor']}, {machine['cpu_count']} CPUs.")]
+    blocks = head + _datasets(results) + _textbook(results) + _checker(results) + [
+        ("h2", "What each framework automates"), ("table", tables.automates_table())]
+    blocks += _lecture(results)
+    if "benchmark" in results:
+        blocks += [("h2", "Speed"), ("figure", "benchmark"),
+                   ("table", results["benchmark"]["table"])]
+    return blocks
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def _md_table_to_html(text: str) -> str:
+    lines = [line for line in text.strip().split("\n") if line.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    body = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
+    cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
+    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                   for row in body)
+    return (f"<div class='scroll'><table><thead><tr>{cells}</tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def markdown(blocks: list[Block], captions: dict[str, str]) -> str:
+    out = ["# Three frameworks, one model: the evidence", ""]
+    for kind, content in blocks:
+        if kind in ("h2", "h3"):
+            out += [("## " if kind == "h2" else "### ") + content, ""]
+        elif kind == "figure":
+            out += [f"![{content}](figures/{content}.png)", "", f"*{captions[content]}*", ""]
+        elif kind == "pre":
+            out += ["```text", content, "```", ""]
+        elif kind.startswith("verdict"):
+            out += [f"**{content}**", ""]
+        else:
+            out += [content, ""]
+    return "\n".join(out)
+
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
+       color: #222; line-height: 1.45; }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top;
+         overflow-wrap: anywhere; min-width: 4em; }
+th { background: #f0f0f0; }
+figure { margin: 1.2em 0; } img { max-width: 100%; height: auto; }
+figcaption { font-size: 0.9em; color: #444; max-width: 60em; margin-top: 0.3em; }
+pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
+.verdict { font-size: 1.1em; padding: 0.6em 1em; background: #eef7ee;
+           border-left: 4px solid #2ca02c; }
+.warn { background: #fdf3e7; border-left-color: #ff7f0e; }
+@media (max-width: 700px) { table { font-size: 0.75em; } body { margin: 1em auto; } }
+"""
+
+
+def html_page(blocks: list[Block], images: dict[str, bytes], captions: dict[str, str],
+              alts: dict[str, str]) -> str:
+    parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+             f"<title>Three frameworks, one model</title><style>{STYLE}</style></head><body>",
+             "<h1>Three frameworks, one model: the evidence</h1>"]
+    for kind, content in blocks:
+        if kind in ("h2", "h3"):
+            parts.append(f"<{kind}>{html.escape(content)}</{kind}>")
+        elif kind == "figure":
+            parts.append(f"<figure><img alt='{html.escape(alts.get(content, content))}' "
+                         f"src='{data_uri(images[content])}'><figcaption>"
+                         f"{html.escape(captions[content])}</figcaption></figure>")
+        elif kind == "table":
+            parts.append(_md_table_to_html(content))
+        elif kind == "pre":
+            parts.append(f"<pre>{html.escape(content)}</pre>")
+        elif kind.startswith("verdict"):
+            parts.append(f"<p class='{kind}'>{html.escape(content)}</p>")
+        else:
+            parts.append(f"<p>{html.escape(content)}</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write(results: dict, figs: dict[str, tuple[Figure, str, str]], out_dir: str) -> None:
+    """results.json, report.md, report.html, and figures/NAME.png and .svg for each figure
+    (``figs``: name -> (figure, caption, alt text))."""
+    os.makedirs(out_dir, exist_ok=True)
+    folder = os.path.join(out_dir, "figures")
+    images = {name: save(fig, folder, name) for name, (fig, _, _) in figs.items()}
+    captions = {name: caption for name, (_, caption, _) in figs.items()}
+    alts = {name: alt for name, (_, _, alt) in figs.items()}
+    blocks = [b for b in document(results) if b[0] != "figure" or b[1] in figs]
+    with open(os.path.join(out_dir, "results.json"), "w") as f:
+        json.dump(results, f, indent=1, default=_plain)
+    with open(os.path.join(out_dir, "report.md"), "w") as f:
+        f.write(markdown(blocks, captions))
+    with open(os.path.join(out_dir, "report.html"), "w") as f:
+        f.write(html_page(blocks, images, captions, alts))
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
