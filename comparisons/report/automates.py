@@ -9,7 +9,8 @@ STEPS = [
      "activations.py",
      "nn.Module.__call__ runs forward and records the graph for autograd",
      "MLPClassifier._forward_pass (in place, layer by layer)"),
-    ("loss", "scratch/layers/losses.py: SoftmaxCrossEntropy, LogisticLoss, SquaredError, PoissonLoss",
+    ("loss", "scratch/layers/losses.py: SoftmaxCrossEntropy, LogisticLoss, SquaredError, "
+     "PoissonLoss",
      "nn.CrossEntropyLoss, BCEWithLogitsLoss, MSELoss (reduction='mean')",
      "neural_network._base.LOSS_FUNCTIONS, picked from the target type"),
     ("backward", "scratch/network.py: Network.backward, each layer's backward",

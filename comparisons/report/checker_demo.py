@@ -4,8 +4,8 @@ with the classic mistake planted (the same two checks docs/checking.md walks thr
 import numpy as np
 
 from reference import check_backprop, check_optimizer
-from scratch.optim.adam import Adam
 from scratch.lecture.textbook_net import TextbookNet
+from scratch.optim.adam import Adam
 
 
 class DerivativeAtZ(TextbookNet):

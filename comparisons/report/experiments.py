@@ -20,11 +20,11 @@ from sklearn.preprocessing import LabelBinarizer
 
 import scratch
 from comparisons import data
-from comparisons.report.conventions import ROWS, Row, comparable_weights, row_models
 from comparisons.parallel import run_tasks
+from comparisons.report.conventions import ROWS, Row, comparable_weights, row_models
+from reference.checking.compare import relative_difference
 from reference.checking.gradients import (
     per_layer_differences,
-    relative_difference,
     scratch_gradients,
     sklearn_gradients,
     torch_gradients,

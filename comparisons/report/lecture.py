@@ -18,8 +18,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 import scratch
-from comparisons.report.experiments import quiet
 from comparisons.parallel import run_tasks
+from comparisons.report.experiments import quiet
 from scratch.lecture.autodiff import Value
 from scratch.lecture.perceptron import Adaline, Perceptron
 from scratch.lecture.reverse_mode import compare
@@ -149,7 +149,8 @@ def sigmoid_derivative_check(points: tuple[float, ...] = (-2.0, 0.0, 1.0, 3.0)) 
 
 
 def reverse_vs_forward(widths: tuple[int, ...] = (16, 64, 256, 512, 1024)) -> list[dict]:
-    """Reverse mode against forward mode for a 4-layer sigmoid chain (scratch.lecture.reverse_mode)."""
+    """Reverse mode against forward mode for a 4-layer sigmoid chain
+    (scratch.lecture.reverse_mode)."""
     return compare(list(widths), depth=4)
 
 

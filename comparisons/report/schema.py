@@ -179,7 +179,8 @@ SCHEMA = {
         },
         "lecture": {
             "type": "object",
-            "description": "The lecture's experiments (comparisons/report/lecture.py), in its order.",
+            "description": "The lecture's experiments (comparisons/report/lecture.py), in its "
+                           "order.",
             "required": ["ancestors", "xor_single_layer", "worked_example", "gates",
                          "sigmoid_derivative", "reverse_vs_forward", "vanishing_gradients",
                          "vanishing_in_training", "dropout"],

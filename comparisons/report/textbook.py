@@ -31,8 +31,8 @@ import numpy as np
 import sklearn.neural_network as sk
 
 import scratch
-from comparisons.report.experiments import quiet
 from comparisons.parallel import run_tasks
+from comparisons.report.experiments import quiet
 from reference.twin.sklearn_adapters import sklearn_fit_from
 from reference.twin.torch_estimators import TorchMLPClassifier
 from scratch.lecture.textbook_net import TextbookNet
