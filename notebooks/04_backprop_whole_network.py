@@ -84,11 +84,14 @@ print(report)
 # %%
 report = check_backprop(TextbookNet(l2=0.01).gradients, params, X_small, Y_small,
                         activation="logistic", output="logistic", alpha=0.01)
-print("ok:", report.ok)
-print("loss_ok:", report.loss_ok, "-", report.diagnosis[0])
+print("every array right:", all(row["ok"] for row in report.params))
+print("ok:", report.ok, "- loss_ok:", report.loss_ok)
+print(report.diagnosis[-1])
 
 # %% [markdown]
-# The gradient is right, and the checker still has something to say: the textbook's cost adds
-# `l2 * sum W^2` while its update differentiates `l2 / 2 * sum W^2`. A learning curve drawn
-# from that cost is not the curve of the objective being descended. docs/checking.md goes
-# further: a PyTorch user's network, an optimizer, and one-line checks in your own tests.
+# Every gradient array is right, and still the verdict is not OK: the textbook's cost adds
+# `l2 * sum W^2` while its update differentiates `l2 / 2 * sum W^2`, so the cost the network
+# reports is not the objective its gradient descends (a learning curve drawn from it is not
+# the curve of the objective being descended). docs/checking.md goes further: a CS231n-style
+# network, a Nielsen-style one, a PyTorch user's, the first wrong step of a backward pass, an
+# optimizer, and one-line checks in your own tests.

@@ -1,6 +1,6 @@
 """Networks as students and engineers write them, for the checkers to judge.
 
-Written independently of ``reference.checking.backprop_variants``: a cache per layer, the layout,
+Written independently of ``reference.checking.backprop.variants``: a cache per layer, the layout,
 reductions and L2 form chosen by arguments, and each classic mistake planted by name. The
 checker must say ok to the correct ones, detect their conventions, and name each mistake.
 """
@@ -12,6 +12,10 @@ import numpy as np
 
 def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
+
+
+OUTPUT_TOO = ("derivative_at_z", "derivative_of_the_output", "derivative_squared",
+              "sigmoid_derivative_without_1_minus_h", "sigmoid_derivative_without_h")
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Student:
     l2_per_sample: bool = False
     l2_biases: bool = False
     bug: str | None = None
-    bug_layer: int = 0
+    bug_layer: int | str = 0  # a layer index, or "every"
     slope: float = 0.01
 
     # --- pieces --------------------------------------------------------------------------
@@ -42,27 +46,53 @@ class Student:
                 "leaky_relu": lambda v: np.where(v > 0, v, self.slope * v),
                 "identity": lambda v: v}[self.activation](z)
 
-    def act_grad(self, z, h, layer):
-        bug = self.bug if layer == self.bug_layer else None
+    def act_grad(self, z, h, layer, upstream=None):
+        bug = self.bug if self.bug_layer in (layer, "every") else None
         if bug == "missing_derivative":
             return 1.0
+        if bug == "derivative_squared":
+            return (h * (1 - h)) ** 2 if self.activation == "logistic" else (1 - h**2) ** 2
         if self.activation == "logistic":
             if bug == "derivative_at_z":
                 return z * (1 - z)
             if bug == "derivative_of_the_output":
                 return sigmoid(h) * (1 - sigmoid(h))
+            if bug == "sigmoid_derivative_without_1_minus_h":
+                return h
+            if bug == "sigmoid_derivative_without_h":
+                return 1 - h
             return h * (1 - h)
         if self.activation == "tanh":
             if bug == "derivative_at_z":
                 return 1 - z**2
             if bug == "derivative_of_the_output":
                 return 1 - np.tanh(h) ** 2
+            if bug == "tanh_derivative_unsquared":
+                return 1 - h
             return 1 - h**2
         if self.activation == "relu":
-            return (z < 0) * 1.0 if bug == "relu_wrong_side" else (z > 0) * 1.0
+            if bug == "relu_wrong_side":
+                return (z < 0) * 1.0
+            if bug == "relu_derivative_is_its_output":
+                return h
+            if bug == "relu_mask_from_the_gradient":
+                return (upstream > 0) * 1.0
+            return (z > 0) * 1.0
         if self.activation == "leaky_relu":
+            if bug == "relu_wrong_side":
+                return np.where(z < 0, 1.0, self.slope)
+            if bug == "leaky_slope_missing":
+                return (z > 0) * 1.0
             return np.where(z > 0, 1.0, self.slope)
         return np.ones_like(z)
+
+    def act_grad_output(self, z, p):
+        """The sigmoid output's derivative, with the bug made at the output too."""
+        return {"derivative_at_z": z * (1 - z),
+                "derivative_of_the_output": sigmoid(p) * (1 - sigmoid(p)),
+                "derivative_squared": (p * (1 - p)) ** 2,
+                "sigmoid_derivative_without_1_minus_h": p,
+                "sigmoid_derivative_without_h": 1 - p}[self.bug]
 
     def out(self, z):
         if self.output == "softmax" and self.bug != "sigmoid_gradient_for_softmax_outputs":
@@ -87,12 +117,22 @@ class Student:
             a = self.act(z) if i < len(Ws) - 1 else z
         p = self.out(a)
         K = p.shape[1]
+        z_out = caches[-1][1]
         if self.loss == "squared_error":
             factor = 0.5 if self.half else 1.0
             per_sample = factor * ((p - Y) ** 2).sum(axis=1)
-            delta = (1.0 if self.half else 2.0) * (p - Y)
+            dp = (1.0 if self.half else 2.0) * (p - Y)
             if self.output == "logistic" and self.bug != "cross_entropy_delta_with_squared_error":
-                delta = delta * p * (1 - p)
+                if self.bug_layer == "every" and self.bug in OUTPUT_TOO:
+                    delta = dp * self.act_grad_output(z_out, p)
+                else:
+                    delta = dp * p * (1 - p)
+            elif self.output == "softmax" and self.bug == "softmax_jacobian_diagonal":
+                delta = dp * p * (1 - p)
+            elif self.output == "softmax" and self.bug != "softmax_jacobian_missing":
+                delta = p * (dp - (p * dp).sum(axis=1, keepdims=True))
+            else:
+                delta = dp
         else:
             if self.output == "softmax":
                 per_sample = -(Y * np.log(p)).sum(axis=1)
@@ -101,32 +141,66 @@ class Student:
             delta = p - Y
             if self.bug == "sigmoid_derivative_with_cross_entropy":
                 delta = delta * p * (1 - p)
+            if self.bug == "logits_for_probabilities":
+                delta = z_out - Y
+            if self.bug == "softmax_jacobian_diagonal":
+                delta = (-Y / p) * p * (1 - p)
+            if self.bug == "softmax_applied_twice":  # CrossEntropyLoss(softmax(z)): by hand
+                e = np.exp(p - p.max(axis=1, keepdims=True))
+                q = e / e.sum(axis=1, keepdims=True)
+                dp = q - Y
+                delta = p * (dp - (p * dp).sum(axis=1, keepdims=True))
+            if self.bug == "sigmoid_applied_twice":
+                delta = (sigmoid(p) - Y) * p * (1 - p)
+            if self.bug == "log_softmax_missing":
+                delta = -Y
+            if self.bug == "target_not_subtracted":
+                delta = p.copy()
         if self.bug == "sign_flipped":
             delta = -delta
+        if self.bug == "derivative_at_the_output_layer":  # the hidden f' moved to the scores
+            delta = delta * self.act_grad(z_out, self.act(z_out), None)
         scale = (1 / n if self.batch == "mean" else 1.0) * (1 / K if self.outputs == "mean"
                                                            else 1.0)
         data = per_sample.sum() * scale
         delta = delta * scale
         grads = [None] * len(params)
+        back = None
         for i in reversed(range(len(Ws))):
             a, z = caches[i]
-            here = self.bug if i == self.bug_layer else None
+            here = self.bug if self.bug_layer in (i, "every") else None
+            source = back if here == "gradients_before_the_derivative" and back is not None \
+                else delta
+            w_source = back if here == "weight_gradient_before_the_derivative" else source
+            b_source = back if here == "bias_gradient_before_the_derivative" else source
             if here == "weight_gradient_transposed":
-                gW = (delta.T @ a)
+                gW = (source.T @ a)
             elif here == "weight_gradient_from_the_output":
-                gW = (self.act(z) if i < len(Ws) - 1 else p).T @ delta
+                gW = (self.act(z) if i < len(Ws) - 1 else p).T @ source
+            elif here == "weight_gradient_from_z" and i > 0:
+                gW = caches[i - 1][1].T @ source
             else:
-                gW = a.T @ delta
-            gb = delta[0] if here == "bias_gradient_first_sample" else delta.sum(axis=0)
+                gW = a.T @ w_source
+            gb = source[0] if here == "bias_gradient_first_sample" else \
+                source[-1] if here == "bias_gradient_last_sample" else b_source.sum(axis=0)
             if here == "bias_summed_weights_averaged":
                 gb = gb * n  # the batch mean applied to the weights only
             grads[2 * i], grads[2 * i + 1] = gW, gb
             if i > 0:
                 W = Ws[i]
-                below = self.bug if i - 1 == self.bug_layer else None
-                back = delta @ (W if below == "backward_without_transpose" else W.T)
+                below = self.bug if self.bug_layer in (i - 1, "every") else None
+                passed = back if below == "passed_down_before_the_derivative" else delta
+                if below == "backward_without_weights":
+                    back = passed.copy()
+                else:
+                    back = passed @ (W if below == "backward_without_transpose" else W.T)
                 h = caches[i][0]  # the input of layer i is the output of hidden layer i - 1
-                delta = back * self.act_grad(caches[i - 1][1], h, i - 1)
+                if self.bug == "derivative_at_the_output_layer":
+                    delta = back  # moved up to the scores
+                elif below == "derivative_of_the_layer_above":
+                    delta = back * self.act_grad(z, self.act(z), None)  # layer i's own z
+                else:
+                    delta = back * self.act_grad(caches[i - 1][1], h, i - 1, back)
         # L2
         coefficient = self.alpha * (1 if self.l2_half else 2) / (n if self.l2_per_sample else 1)
         penalty = 0.0

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from reference.checking.gradients import relative_difference
+from reference.checking.compare import relative_difference
 from scratch.layers.activations import make_activation
 from scratch.layers.dense import Dense
 from scratch.layers.losses import LogisticLoss, PoissonLoss, SoftmaxCrossEntropy, SquaredError

@@ -5,4 +5,6 @@
 - ``measure.py``: adjacent pairs, probes of the machine's speed, discarded pairs.
 - ``table.py``: the results as Markdown (docs/bench.md).
 - ``cli.py``: the command's arguments and files.
+- ``checker.py``: ``python -m comparisons.bench.checker``, how long ``check_backprop`` takes
+  on an idle machine and beside busy processes.
 """

@@ -91,9 +91,10 @@ def _textbook(results: dict) -> list[Block]:
 CHECKER_TEXT = (
     "reference.check_backprop holds your own backward pass against the references and names "
     "what is wrong (docs/checking.md). Here it checks the textbook's network as the book "
-    "writes it (scratch/lecture/textbook_net.py): every gradient is exact, the conventions are "
-    "found without being given (summed batch, L2 alpha/2 sum W^2 on the weights), and the book's "
-    "cost is caught adding an L2 term twice what its update differentiates. Then the same "
+    "writes it (scratch/lecture/textbook_net.py): every gradient array is exact, the "
+    "conventions are found without being given (summed batch, L2 alpha/2 sum W^2 on the "
+    "weights), and yet the verdict is NOT OK: the book's cost adds an L2 term twice what its "
+    "update differentiates. Then the same "
     "network with the classic mistake planted, the sigmoid's derivative taken at z: the "
     "output layer stays right, the hidden layer is named, and so is the mistake. Last, "
     "reference.check_optimizer on scratch's own Adam.")

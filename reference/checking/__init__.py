@@ -1,10 +1,13 @@
 """The checkers: your backward pass and your optimizer step against exact references.
 
-- ``check_backprop.py``: a whole network's gradients: conventions detected, mistakes named,
-  with ``backprop_variants.py`` (the right gradient, and each classic mistake computed by the
-  same code with one step changed) and ``backprop_conventions.py`` (the conventions as
-  numbers and in words).
+- ``backprop/``: ``check_backprop``, a whole network's gradients: conventions detected,
+  mistakes named, the first wrong node of a backward pass found.
 - ``check_optimizer.py``: an optimizer step against ``torch.optim`` and scikit-learn's.
+- ``compare.py``: one array against its reference (exact, close or wrong, the worst
+  element), and ``relative_difference``, the measure every verdict uses: NaN, infinity and
+  complex values can never pass it.
+- ``structures.py``: reading parameters and gradients in the forms people keep them (lists,
+  dicts, Nielsen's tuples; NumPy or torch) with their own names.
 - ``gradients.py``: one gradient question answered by scratch, torch, scikit-learn and
-  finite differences; ``relative_difference``, the measure every verdict uses.
+  finite differences.
 """

@@ -1,16 +1,22 @@
 """``check_optimizer``: hold *your* optimizer step against torch's and scikit-learn's.
 
 Your ``step_fn(params, grads)`` updates a list of arrays, in place or by returning the new
-list, keeping whatever state it needs between calls. The checker calls it ``steps`` times on
-gradients it draws (signs random, magnitudes spread from 1e-10 to 1, so that where epsilon
-sits and whether the moments are bias-corrected both show), and runs the same steps through
-the real ``torch.optim`` optimizers and scikit-learn's ``SGDOptimizer`` and ``AdamOptimizer``.
-It says which framework's update yours equals; where it equals none, it tries the usual
-variants (Adam without bias correction, epsilon inside the square root, weight decay
-coupled where it should be decoupled, momentum as an average, ...) and names the one that
-fits, or the first step where yours departs.
+list (both are accepted, and the report says which it saw), keeping whatever state it needs
+between calls. The checker calls it ``steps`` times on gradients it draws (signs random,
+magnitudes spread from 1e-10 to 1, so that where epsilon sits and whether the moments are
+bias-corrected both show), and runs the same steps through the real ``torch.optim``
+optimizers (SGD, Adam, AdamW, RMSprop, Adagrad) and scikit-learn's ``SGDOptimizer`` and
+``AdamOptimizer``. It says which framework's update yours equals; where it equals none, it
+tries the usual variants (Adam without bias correction, epsilon inside the square root,
+weight decay coupled where it should be decoupled, momentum as an average, RMSprop centred
+or not, Adagrad's initial accumulator, ...) and names the one that fits, or the first step
+where yours departs from the framework it follows longest.
+
+A step that writes NaN, infinity or complex values, returns another number of arrays or
+arrays of other shapes, is never OK.
 """
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -18,9 +24,10 @@ import numpy as np
 import torch
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
-from reference.checking.gradients import relative_difference
+from reference.checking.compare import problem_with, relative_difference
 
-OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
+MAX_STEPS = 10_000
 
 
 @dataclass
@@ -30,7 +37,8 @@ class OptimizerReport:
     ``ok``: your step equals a framework's update of the optimizer you named (within
     ``rtol`` at every step). ``matches``: every reference your step equals, e.g.
     ``["torch.optim.Adam"]``. ``diagnosis``: what differs, in sentences. ``errors``: the
-    largest relative difference from each framework reference over the steps.
+    largest relative difference from each framework reference over the steps. ``mode``:
+    "in place" or "returned" (how your step handed back the new parameters).
     """
 
     ok: bool
@@ -38,10 +46,14 @@ class OptimizerReport:
     matches: list[str]
     diagnosis: list[str]
     errors: dict[str, float] = field(default_factory=dict)
+    mode: str = "in place"
 
     def __str__(self) -> str:
+        how = "updates the arrays in place" if self.mode == "in place" else \
+            "returns the new arrays"
         lines = [f"check_optimizer ({self.optimizer}): {'OK' if self.ok else 'NOT OK'}",
-                 "matches: " + (", ".join(self.matches) if self.matches else "no framework")]
+                 "matches: " + (", ".join(self.matches) if self.matches else "no framework"),
+                 f"your step {how}"]
         lines += [f"  {name:<34} largest relative difference {error:.1e}"
                   for name, error in self.errors.items()]
         if self.diagnosis:
@@ -76,44 +88,65 @@ def _sklearn_run(make: Callable, start: list[np.ndarray],
     return trajectory
 
 
-def _references(optimizer: str, lr: float, momentum: float, betas: tuple[float, float],
-                eps: float, weight_decay: float) -> dict[str, Callable]:
+@dataclass(frozen=True)
+class Settings:
+    """The hyperparameters of the step under check."""
+
+    lr: float
+    momentum: float
+    betas: tuple[float, float]
+    eps: float
+    weight_decay: float
+    alpha: float
+    centered: bool
+    initial_accumulator_value: float
+
+
+def _references(optimizer: str, s: Settings) -> dict[str, Callable]:
     """name -> run(start, grads) for the frameworks' updates of ``optimizer``."""
     refs = {}
+    wd = s.weight_decay
     if optimizer in ("sgd", "momentum", "nesterov"):
-        mu = 0.0 if optimizer == "sgd" else momentum
+        mu = 0.0 if optimizer == "sgd" else s.momentum
         nesterov = optimizer == "nesterov"
-        refs["torch.optim.SGD"] = lambda s, g: _torch_run(
-            torch.optim.SGD, dict(lr=lr, momentum=mu, nesterov=nesterov,
-                                  weight_decay=weight_decay), s, g)
-        if weight_decay == 0:
-            refs["scikit-learn's SGDOptimizer"] = lambda s, g: _sklearn_run(
-                lambda p: SGDOptimizer(p, lr, "constant", mu, nesterov), s, g)
+        refs["torch.optim.SGD"] = lambda a, g: _torch_run(
+            torch.optim.SGD, dict(lr=s.lr, momentum=mu, nesterov=nesterov, weight_decay=wd),
+            a, g)
+        if wd == 0:
+            refs["scikit-learn's SGDOptimizer"] = lambda a, g: _sklearn_run(
+                lambda p: SGDOptimizer(p, s.lr, "constant", mu, nesterov), a, g)
     elif optimizer == "adam":
-        refs["torch.optim.Adam"] = lambda s, g: _torch_run(
-            torch.optim.Adam, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay),
-            s, g)
-        if weight_decay == 0:
-            refs["scikit-learn's AdamOptimizer"] = lambda s, g: _sklearn_run(
-                lambda p: AdamOptimizer(p, lr, betas[0], betas[1], eps), s, g)
+        refs["torch.optim.Adam"] = lambda a, g: _torch_run(
+            torch.optim.Adam, dict(lr=s.lr, betas=s.betas, eps=s.eps, weight_decay=wd), a, g)
+        if wd == 0:
+            refs["scikit-learn's AdamOptimizer"] = lambda a, g: _sklearn_run(
+                lambda p: AdamOptimizer(p, s.lr, s.betas[0], s.betas[1], s.eps), a, g)
+    elif optimizer == "adamw":
+        refs["torch.optim.AdamW"] = lambda a, g: _torch_run(
+            torch.optim.AdamW, dict(lr=s.lr, betas=s.betas, eps=s.eps, weight_decay=wd), a, g)
+    elif optimizer == "rmsprop":
+        refs["torch.optim.RMSprop"] = lambda a, g: _torch_run(
+            torch.optim.RMSprop, dict(lr=s.lr, alpha=s.alpha, eps=s.eps, weight_decay=wd,
+                                      momentum=s.momentum, centered=s.centered), a, g)
     else:
-        refs["torch.optim.AdamW"] = lambda s, g: _torch_run(
-            torch.optim.AdamW, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay),
-            s, g)
+        refs["torch.optim.Adagrad"] = lambda a, g: _torch_run(
+            torch.optim.Adagrad, dict(lr=s.lr, eps=s.eps, weight_decay=wd,
+                                      initial_accumulator_value=s.initial_accumulator_value),
+            a, g)
     return refs
 
 
 # --- the usual variants, written out -----------------------------------------------------------
 
-def _sgd_variant(kind: str, lr: float, mu: float, nesterov: bool, wd: float) -> Callable:
+def _sgd_variant(kind: str, s: Settings, mu: float, nesterov: bool) -> Callable:
+    lr, wd = s.lr, s.weight_decay
+
     def run(start: list[np.ndarray], grads: list[list[np.ndarray]]) -> list:
-        params, buffers, trajectory = [p.copy() for p in start], None, []
+        params, buffers, trajectory = [p.copy() for p in start], [None] * len(start), []
         for step in grads:
             new = []
             for k, (p, g) in enumerate(zip(params, step)):
                 g = g + wd * p if kind != "decay_without_lr" else g
-                if buffers is None:
-                    buffers = [None] * len(params)
                 if kind == "average_momentum":  # buf = mu buf + (1 - mu) g
                     buffers[k] = (1 - mu) * g if buffers[k] is None else \
                         mu * buffers[k] + (1 - mu) * g
@@ -121,10 +154,7 @@ def _sgd_variant(kind: str, lr: float, mu: float, nesterov: bool, wd: float) -> 
                     buffers[k] = g.copy() if buffers[k] is None else mu * buffers[k] + g
                 direction = g + mu * buffers[k] if (nesterov != (kind == "other_nesterov")) \
                     else buffers[k]
-                if kind == "ascent":
-                    p = p + lr * direction
-                else:
-                    p = p - lr * direction
+                p = p + lr * direction if kind == "ascent" else p - lr * direction
                 if kind == "decay_without_lr":
                     p = p - wd * params[k]
                 new.append(p)
@@ -134,9 +164,9 @@ def _sgd_variant(kind: str, lr: float, mu: float, nesterov: bool, wd: float) -> 
     return run
 
 
-def _adam_variant(kind: str, lr: float, betas: tuple[float, float], eps: float, wd: float,
-                  decoupled: bool) -> Callable:
-    b1, b2 = betas
+def _adam_variant(kind: str, s: Settings, decoupled: bool) -> Callable:
+    lr, eps, wd = s.lr, s.eps, s.weight_decay
+    b1, b2 = s.betas
     if kind == "betas_swapped":
         b1, b2 = b2, b1
 
@@ -174,6 +204,65 @@ def _adam_variant(kind: str, lr: float, betas: tuple[float, float], eps: float, 
     return run
 
 
+def _rmsprop_variant(kind: str, s: Settings) -> Callable:
+    lr, eps, wd, rho, mu = s.lr, s.eps, s.weight_decay, s.alpha, s.momentum
+    centered = s.centered != (kind == "other_centered")
+
+    def run(start: list[np.ndarray], grads: list[list[np.ndarray]]) -> list:
+        params = [p.copy() for p in start]
+        sq = [np.zeros_like(p) for p in params]
+        avg = [np.zeros_like(p) for p in params]
+        buf = [np.zeros_like(p) for p in params]
+        trajectory = []
+        for step in grads:
+            for k, g in enumerate(step):
+                g = g + wd * params[k]
+                if kind == "alpha_swapped":  # the smoothing constant weighs the new gradient
+                    sq[k] = (1 - rho) * sq[k] + rho * g * g
+                else:
+                    sq[k] = rho * sq[k] + (1 - rho) * g * g
+                second = sq[k]
+                if centered:
+                    avg[k] = rho * avg[k] + (1 - rho) * g
+                    second = sq[k] - avg[k] ** 2
+                denominator = np.sqrt(second + eps) if kind == "eps_inside_sqrt" else \
+                    np.sqrt(second) + eps
+                if mu > 0:
+                    buf[k] = mu * buf[k] + g / denominator
+                    update = lr * buf[k]
+                else:
+                    update = lr * g / denominator
+                params[k] = params[k] + update if kind == "ascent" else params[k] - update
+            trajectory.append([p.copy() for p in params])
+        return trajectory
+    return run
+
+
+def _adagrad_variant(kind: str, s: Settings) -> Callable:
+    lr, eps, wd, start_value = s.lr, s.eps, s.weight_decay, s.initial_accumulator_value
+
+    def run(start: list[np.ndarray], grads: list[list[np.ndarray]]) -> list:
+        params = [p.copy() for p in start]
+        initial = 0.0 if kind == "accumulator_from_zero" else \
+            (0.1 if kind == "accumulator_from_0.1" else start_value)
+        total = [np.full_like(p, initial) for p in params]
+        trajectory = []
+        for step in grads:
+            for k, g in enumerate(step):
+                g = g + wd * params[k]
+                if kind == "running_average":
+                    total[k] = 0.99 * total[k] + 0.01 * g * g
+                else:
+                    total[k] = total[k] + g * g
+                denominator = np.sqrt(total[k] + eps) if kind == "eps_inside_sqrt" else \
+                    np.sqrt(total[k]) + eps
+                update = lr * g / denominator
+                params[k] = params[k] + update if kind == "ascent" else params[k] - update
+            trajectory.append([p.copy() for p in params])
+        return trajectory
+    return run
+
+
 SGD_VARIANTS = {
     "ascent": "it climbs the loss: params += lr * grad instead of -=",
     "average_momentum": "the momentum buffer is an average, buf = mu buf + (1 - mu) g (torch's "
@@ -200,19 +289,49 @@ ADAM_VARIANTS = {
     "decay_after_step": "the decoupled weight decay is applied after the Adam step; torch's "
                         "AdamW applies it to the weights before",
 }
+RMSPROP_VARIANTS = {
+    "ascent": "it climbs the loss: params += the step instead of -=",
+    "eps_inside_sqrt": "epsilon is inside the square root, sqrt(v + eps), where torch adds it "
+                       "outside, sqrt(v) + eps",
+    "other_centered": "it is {other} RMSprop, not {asked}: the centred one divides by "
+                      "sqrt(v - mean(g)^2), the plain one by sqrt(v)",
+    "alpha_swapped": "the smoothing constant weighs the new gradient: v = (1 - alpha) v + "
+                     "alpha g^2 instead of alpha v + (1 - alpha) g^2",
+}
+ADAGRAD_VARIANTS = {
+    "ascent": "it climbs the loss: params += the step instead of -=",
+    "eps_inside_sqrt": "epsilon is inside the square root, sqrt(sum + eps), where torch adds it "
+                       "outside, sqrt(sum) + eps",
+    "accumulator_from_zero": "the accumulator starts at 0 instead of "
+                             "initial_accumulator_value = {start:g}",
+    "accumulator_from_0.1": "the accumulator starts at 0.1 (TensorFlow's default) instead of "
+                            "initial_accumulator_value = {start:g} (torch's default is 0)",
+    "running_average": "the squared gradients are averaged (RMSprop's running average), not "
+                       "summed as Adagrad sums them",
+}
 
 
-def _variants(optimizer: str, lr: float, momentum: float, betas: tuple[float, float],
-              eps: float, weight_decay: float) -> dict[str, tuple[Callable, str]]:
+def _variants(optimizer: str, s: Settings) -> dict[str, tuple[Callable, str]]:
     if optimizer in ("sgd", "momentum", "nesterov"):
-        mu = 0.0 if optimizer == "sgd" else momentum
+        mu = 0.0 if optimizer == "sgd" else s.momentum
         nesterov = optimizer == "nesterov"
         other = "classic momentum" if nesterov else "Nesterov momentum"
         asked = "Nesterov momentum" if nesterov else "classic momentum"
         texts = {k: v.format(other=other, asked=asked) for k, v in SGD_VARIANTS.items()}
         kinds = ["ascent"] + (["average_momentum", "other_nesterov"] if mu else []) + \
-            (["decay_without_lr"] if weight_decay else [])
-        return {k: (_sgd_variant(k, lr, mu, nesterov, weight_decay), texts[k]) for k in kinds}
+            (["decay_without_lr"] if s.weight_decay else [])
+        return {k: (_sgd_variant(k, s, mu, nesterov), texts[k]) for k in kinds}
+    if optimizer == "rmsprop":
+        other, asked = ("plain", "centred") if s.centered else ("centred", "plain")
+        return {k: (_rmsprop_variant(k, s), v.format(other=other, asked=asked))
+                for k, v in RMSPROP_VARIANTS.items()}
+    if optimizer == "adagrad":
+        kinds = [k for k in ADAGRAD_VARIANTS if not (
+            k == "accumulator_from_zero" and s.initial_accumulator_value == 0)
+            and not (k == "accumulator_from_0.1" and s.initial_accumulator_value == 0.1)]
+        return {k: (_adagrad_variant(k, s),
+                    ADAGRAD_VARIANTS[k].format(start=s.initial_accumulator_value))
+                for k in kinds}
     decoupled = optimizer == "adamw"
     how = ("AdamW decays the weights apart from the gradient (decoupled), yours adds wd * params "
            "to the gradient (coupled, Adam's weight_decay)" if decoupled else
@@ -222,11 +341,10 @@ def _variants(optimizer: str, lr: float, momentum: float, betas: tuple[float, fl
              for k, v in ADAM_VARIANTS.items()}
     kinds = ["ascent", "no_bias_correction", "no_m_correction", "no_v_correction",
              "eps_inside_sqrt", "t_not_incremented", "betas_swapped"]
-    if weight_decay:
+    if s.weight_decay:
         kinds += ["other_weight_decay"] + (["decay_without_lr", "decay_after_step"]
                                            if decoupled else [])
-    return {k: (_adam_variant(k, lr, betas, eps, weight_decay, decoupled), texts[k])
-            for k in kinds}
+    return {k: (_adam_variant(k, s, decoupled), texts[k]) for k in kinds}
 
 
 # --- the checker ---------------------------------------------------------------------------------
@@ -240,54 +358,140 @@ def _draw(shapes: Sequence[tuple[int, ...]], steps: int, seed: int
     return start, grads
 
 
+class _Refused(Exception):
+    """The step's result cannot be compared: the sentence says why."""
+
+
 def _run_user(step_fn: Callable, start: list[np.ndarray], grads: list[list[np.ndarray]]
-              ) -> tuple[list[list[np.ndarray]], bool]:
-    params, trajectory, touched = [p.copy() for p in start], [], False
-    for step in grads:
+              ) -> tuple[list[list[np.ndarray]], bool, str]:
+    """The user's trajectory, whether it wrote into its gradients, and how it handed back
+    the parameters ("in place" or "returned"); raises ``_Refused`` with the reason when a
+    step's result cannot be compared."""
+    params, trajectory, touched, mode = [p.copy() for p in start], [], False, "in place"
+    for t, step in enumerate(grads, start=1):
         given = [g.copy() for g in step]
-        result = step_fn(params, given)
+        try:
+            result = step_fn(params, given)
+        except Exception as error:
+            raise ValueError(f"step_fn raised {type(error).__name__} at step {t}: {error}"
+                             .split("\n")[0]) from error
         if result is not None:
-            params = [np.asarray(p, dtype=np.float64) for p in result]
+            if not isinstance(result, (list, tuple)):
+                raise _Refused(f"Step {t} returned a {type(result).__name__}; a step returns "
+                               "nothing (it updates params in place) or the list of new "
+                               "parameters.")
+            if len(result) != len(params):
+                raise _Refused(f"Step {t} returned {len(result)} array(s) for {len(params)} "
+                               "parameters: one new array per parameter.")
+            mode = "returned"
+            params = list(result)
+        for k, p in enumerate(params):
+            problem = problem_with(p)
+            if problem is not None:
+                raise _Refused(f"After step {t}, parameter {k} is not usable: {problem}.")
+            if np.shape(p) != start[k].shape:
+                raise _Refused(f"After step {t}, parameter {k} has shape {np.shape(p)}; it "
+                               f"had {start[k].shape}.")
+        params = [np.array(p, dtype=np.float64) for p in params]
         touched = touched or any(not np.array_equal(a, b) for a, b in zip(given, step))
-        trajectory.append([np.array(p, dtype=np.float64, copy=True) for p in params])
-    return trajectory, touched
+        trajectory.append([p.copy() for p in params])
+    return trajectory, touched, mode
 
 
 def _distance(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> tuple[float, int | None]:
     """Largest relative difference over the steps, and the first step (1-based) that
-    differs by more than 1e-12 relative."""
+    differs by more than 1e-12 relative (NaN and infinity count as differing)."""
     worst, first = 0.0, None
     for step, (x, y) in enumerate(zip(a, b), start=1):
         here = max(relative_difference(p, q) for p, q in zip(x, y))
         worst = max(worst, here)
-        if first is None and here > 1e-12:
+        if first is None and not here <= 1e-12:
             first = step
     return worst, first
 
 
-def check_optimizer(step_fn: Callable, *, optimizer: str, lr: float, momentum: float = 0.9,
-                    betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                    weight_decay: float = 0.0, steps: int = 10,
-                    shapes: Sequence[tuple[int, ...]] = ((5, 4), (4,)), seed: int = 0,
-                    rtol: float = 1e-6) -> OptimizerReport:
+def _check_number(name: str, value: object, low: float, high: float = math.inf,
+                  low_open: bool = False, high_open: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}.")
+    value = float(value)
+    if not (math.isfinite(value) and (value > low if low_open else value >= low)
+            and (value < high if high_open else value <= high)):
+        raise ValueError(f"{name} must be a finite number in {'(' if low_open else '['}{low:g}, "
+                         f"{high:g}{')' if high_open else ']'}, got {value}.")
+    return value
+
+
+def check_optimizer(step_fn: Callable, *, optimizer: str, lr: float,
+                    momentum: float | None = None, betas: tuple[float, float] = (0.9, 0.999),
+                    eps: float | None = None, weight_decay: float = 0.0, alpha: float = 0.99,
+                    centered: bool = False, initial_accumulator_value: float = 0.0,
+                    steps: int = 10, shapes: Sequence[tuple[int, ...]] = ((5, 4), (4,)),
+                    seed: int = 0, rtol: float = 1e-6) -> OptimizerReport:
     """Check ``step_fn(params, grads)`` (a fresh optimizer's step) against the frameworks'.
 
-    ``optimizer`` is "sgd", "momentum" (classic), "nesterov", "adam" or "adamw", with your
-    step's hyperparameters ``lr``, ``momentum``, ``betas``, ``eps`` and ``weight_decay``
-    (coupled for sgd/momentum/nesterov/adam, as torch's ``weight_decay``; decoupled for
-    adamw).
+    ``optimizer`` is "sgd", "momentum" (classic), "nesterov", "adam", "adamw", "rmsprop" or
+    "adagrad", with your step's hyperparameters: ``lr``; ``momentum`` (default 0.9 for
+    momentum and nesterov, 0 for rmsprop); ``betas``; ``eps`` (default 1e-8, Adagrad's
+    1e-10); ``weight_decay`` (coupled, as torch's ``weight_decay``, except decoupled for
+    adamw); RMSprop's smoothing ``alpha`` and ``centered``; Adagrad's
+    ``initial_accumulator_value``. The step may update ``params`` in place or return the
+    new list.
 
     Example
     -------
-    >>> report = check_optimizer(my_adam.step, optimizer="adam", lr=1e-3)
-    >>> print(report)  # doctest: +SKIP
+    >>> import numpy as np
+    >>> def sgd_step(params, grads):
+    ...     for p, g in zip(params, grads):
+    ...         p -= 0.1 * g
+    >>> check_optimizer(sgd_step, optimizer="sgd", lr=0.1).ok
+    True
     """
+    if not callable(step_fn):
+        raise TypeError(f"step_fn must be a function step_fn(params, grads), got "
+                        f"{type(step_fn).__name__}.")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}.")
-    start, grads = _draw(shapes, steps, seed)
-    theirs, touched = _run_user(step_fn, start, grads)
+    if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or \
+            not 1 <= steps <= MAX_STEPS:
+        raise ValueError(f"steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}.")
+    if momentum is None:
+        momentum = 0.9 if optimizer in ("momentum", "nesterov") else 0.0
+    if eps is None:
+        eps = 1e-10 if optimizer == "adagrad" else 1e-8
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise TypeError(f"betas must be a pair (beta_1, beta_2), got {betas!r}.")
+    settings = Settings(
+        _check_number("lr", lr, 0.0, low_open=True), _check_number("momentum", momentum, 0, 1),
+        (_check_number("betas[0]", betas[0], 0, 1), _check_number("betas[1]", betas[1], 0, 1)),
+        _check_number("eps", eps, 0.0, low_open=True),
+        _check_number("weight_decay", weight_decay, 0.0),
+        _check_number("alpha", alpha, 0, 1, high_open=False), bool(centered),
+        _check_number("initial_accumulator_value", initial_accumulator_value, 0.0))
+    rtol = _check_number("rtol", rtol, 0.0, low_open=True)
+    if not shapes or not all(isinstance(s, (tuple, list)) and all(
+            isinstance(d, (int, np.integer)) and d > 0 for d in s) for s in shapes):
+        raise ValueError(f"shapes must be a list of array shapes of positive sizes, got "
+                         f"{shapes!r}.")
+    if sum(int(np.prod(s)) for s in shapes) * steps > 10**8:
+        raise ValueError("shapes x steps is too large to check: keep it under 10^8 numbers.")
+    start, grads = _draw([tuple(s) for s in shapes], int(steps), seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small tensors: threads only wait for a core
+    try:
+        return _check(step_fn, optimizer, settings, start, grads, rtol)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _check(step_fn: Callable, optimizer: str, s: Settings, start: list, grads: list,
+           rtol: float) -> OptimizerReport:
+    try:
+        theirs, touched, mode = _run_user(step_fn, start, grads)
+    except _Refused as refused:
+        return OptimizerReport(False, optimizer, [], [str(refused)], {})
     errors, firsts, matches = {}, {}, []
-    for name, run in _references(optimizer, lr, momentum, betas, eps, weight_decay).items():
+    for name, run in _references(optimizer, s).items():
         errors[name], firsts[name] = _distance(theirs, run(start, grads))
         if errors[name] <= rtol:
             matches.append(name)
@@ -296,35 +500,34 @@ def check_optimizer(step_fn: Callable, *, optimizer: str, lr: float, momentum: f
         diagnosis.append("Your step changed the gradient arrays it was given (an in-place "
                          "operation on grads); the frameworks leave them alone.")
     if not matches:
-        diagnosis += _explain(theirs, optimizer, lr, momentum, betas, eps, weight_decay,
-                              start, grads, rtol, firsts)
+        diagnosis += _explain(theirs, optimizer, s, start, grads, rtol, errors, firsts)
     elif len(matches) > 1 and optimizer in ("momentum", "nesterov"):
         diagnosis.append("torch keeps the momentum buffer without the learning rate and "
                          "scikit-learn its velocity with it; the two agree while the learning "
                          "rate is constant, as here (see docs/conventions.md for when they "
                          "part).")
-    return OptimizerReport(bool(matches), optimizer, matches, diagnosis, errors)
+    return OptimizerReport(bool(matches), optimizer, matches, diagnosis, errors, mode)
 
 
-def _explain(theirs: list, optimizer: str, lr: float, momentum: float, betas: tuple,
-             eps: float, weight_decay: float, start: list, grads: list, rtol: float,
-             firsts: dict) -> list[str]:
-    for kind, (run, text) in _variants(optimizer, lr, momentum, betas, eps,
-                                       weight_decay).items():
+def _explain(theirs: list, optimizer: str, s: Settings, start: list, grads: list, rtol: float,
+             errors: dict, firsts: dict) -> list[str]:
+    for kind, (run, text) in _variants(optimizer, s).items():
         if _distance(theirs, run(start, grads))[0] <= rtol:
             return [f"Your step differs from the frameworks' in one known way: {text}."]
     for other in OPTIMIZERS:
         if other == optimizer:
             continue
-        for name, run in _references(other, lr, momentum, betas, eps, weight_decay).items():
+        for name, run in _references(other, s).items():
             if _distance(theirs, run(start, grads))[0] <= rtol:
                 return [f"Your step is {name}'s update for optimizer={other!r}, not "
                         f"{optimizer!r}."]
-    first = min((f for f in firsts.values() if f is not None), default=None)
+    # the framework yours follows longest (then most closely), and where it leaves it
+    name = max(firsts, key=lambda k: (firsts[k] or math.inf, -errors[k]))
+    first = firsts[name]
     if first == 1:
-        return ["The very first step already differs from every framework's: check the "
-                "update rule itself (its sign, the learning rate, and for Adam where epsilon "
-                "and the bias correction go)."]
-    return [f"The first {first - 1} step(s) agree, step {first} differs: the state carried "
-            "between steps (the momentum buffer, the moments, the step count) is updated "
-            "differently."]
+        return [f"The very first step already differs from {name}'s (the closest framework): "
+                "check the update rule itself (its sign, the learning rate, and for Adam "
+                "where epsilon and the bias correction go)."]
+    return [f"The first {first - 1} step(s) agree with {name}'s, step {first} differs: the "
+            "state carried between steps (the momentum buffer, the moments, the step count) "
+            "is updated differently."]

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
-from numpy.typing import ArrayLike
 
+from reference.checking.compare import relative_difference
 from reference.twin.exchange import load_into_torch
 from reference.twin.sklearn_adapters import sklearn_loss_and_gradients
 from reference.twin.torch_losses import data_loss, l2_penalty
@@ -140,13 +140,6 @@ def finite_difference_gradients(
     net.grads[...] = grad
     return (loss, [layer.grad_W.copy() for layer in net.layers],
             [layer.grad_b.copy() for layer in net.layers])
-
-
-def relative_difference(a: ArrayLike, b: ArrayLike) -> float:
-    """max |a - b| / max(max |a|, max |b|): 0 for equal arrays, ~1e-16 for round-off."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    scale = max(np.abs(a).max(initial=0.0), np.abs(b).max(initial=0.0))
-    return 0.0 if scale == 0 else float(np.abs(a - b).max() / scale)
 
 
 def per_layer_differences(grads_a: Gradients,

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reference.checking.check_backprop import check_backprop
+from reference.checking.backprop.check import check_backprop
 from reference.checking.check_optimizer import check_optimizer
-from reference.checking.gradients import relative_difference
+from reference.checking.compare import relative_difference
 from scratch.layers.activations import Logistic
 from scratch.layers.dense import Dense
 from scratch.layers.losses import SoftmaxCrossEntropy

@@ -4,7 +4,7 @@ A correct gradient of any of the usual objectives is, array by array,
 
     G = scale * D + l2 * alpha * theta      (theta: the array itself, if it is penalised)
 
-where D is the gradient of the unit data loss (``reference.checking.backprop_variants``: summed over
+where D is the gradient of the unit data loss (``reference.checking.backprop.variants``: summed over
 the batch and the outputs, squared error with its 1/2). ``scale`` is the product of three
 choices: the batch summed (1) or averaged (1/n); the outputs summed (1) or averaged (1/K, as
 torch's ``BCEWithLogitsLoss`` and ``MSELoss`` do); squared error with its 1/2 (1) or without
