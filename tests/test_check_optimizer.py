@@ -1,6 +1,6 @@
 """reference.check_optimizer against optimizers written by hand: the right ones match
-torch's
-and scikit-learn's updates, each usual variant is named."""
+torch's and scikit-learn's updates, each usual variant is named, and no hostile step is
+ever OK."""
 
 import numpy as np
 import pytest
@@ -143,3 +143,136 @@ def test_a_step_that_writes_into_the_gradients_is_noticed():
 
     report = check_optimizer(step, optimizer="sgd", lr=0.1)
     assert report.ok and "changed the gradient arrays" in report.diagnosis[0]
+
+
+# --- RMSprop and Adagrad ---------------------------------------------------------------------
+
+def rmsprop(lr=0.01, alpha=0.99, eps=1e-8, centered=False, mistake=None):
+    state = {}
+
+    def step(params, grads):
+        for k, (p, g) in enumerate(zip(params, grads)):
+            sq, avg = state.get(k, (0.0, 0.0))
+            a = 1 - alpha if mistake == "alpha_swapped" else alpha
+            sq = a * sq + (1 - a) * g * g
+            avg = alpha * avg + (1 - alpha) * g
+            second = sq - avg**2 if centered else sq
+            denominator = np.sqrt(second + eps) if mistake == "eps_inside_sqrt" else \
+                np.sqrt(second) + eps
+            state[k] = (sq, avg)
+            p -= lr * g / denominator
+    return step
+
+
+def adagrad(lr=0.01, eps=1e-10, start=0.0, mistake=None):
+    state = {}
+
+    def step(params, grads):
+        for k, (p, g) in enumerate(zip(params, grads)):
+            total = state.get(k, np.full_like(p, 0.1 if mistake == "from_0.1" else start))
+            total = total + g * g
+            state[k] = total
+            denominator = np.sqrt(total + eps) if mistake == "eps_inside_sqrt" else \
+                np.sqrt(total) + eps
+            p -= lr * g / denominator
+    return step
+
+
+@pytest.mark.parametrize("centered", [False, True])
+def test_rmsprop_matches_torch_centred_or_not(centered):
+    report = check_optimizer(rmsprop(centered=centered), optimizer="rmsprop", lr=0.01,
+                             centered=centered)
+    assert report.ok and report.matches == ["torch.optim.RMSprop"], str(report)
+
+
+@pytest.mark.parametrize("kwargs,words", [
+    ({"mistake": "eps_inside_sqrt"}, "epsilon is inside the square root, sqrt(v + eps)"),
+    ({"mistake": "alpha_swapped"}, "the smoothing constant weighs the new gradient"),
+    ({"centered": True}, "it is centred RMSprop, not plain"),
+])
+def test_rmsprops_usual_slips_are_named(kwargs, words):
+    report = check_optimizer(rmsprop(**kwargs), optimizer="rmsprop", lr=0.01)
+    assert not report.ok and words in " ".join(report.diagnosis), str(report)
+
+
+def test_adagrad_matches_torch_and_its_slips_are_named():
+    assert check_optimizer(adagrad(), optimizer="adagrad", lr=0.01).ok
+    assert check_optimizer(adagrad(start=0.5), optimizer="adagrad", lr=0.01,
+                           initial_accumulator_value=0.5).ok
+    for mistake, words in (("eps_inside_sqrt", "sqrt(sum + eps)"),
+                           ("from_0.1", "the accumulator starts at 0.1")):
+        report = check_optimizer(adagrad(mistake=mistake), optimizer="adagrad", lr=0.01)
+        assert not report.ok and words in " ".join(report.diagnosis), str(report)
+    report = check_optimizer(adagrad(), optimizer="adagrad", lr=0.01,
+                             initial_accumulator_value=0.5)
+    assert "starts at 0 instead of initial_accumulator_value = 0.5" in report.diagnosis[0]
+
+
+# --- returned arrays, and the framework the step follows longest -------------------------------
+
+def test_a_step_returning_new_arrays_is_accepted_and_said():
+    report = check_optimizer(VelocitySGD(0.1, 0.9).step, optimizer="momentum", lr=0.1)
+    assert report.ok and report.mode == "returned"
+    assert "returns the new arrays" in str(report)
+
+
+def test_a_step_matching_one_frameworks_first_step_is_reported_against_it():
+    state = {"t": 0}
+
+    def adam_then_drift(params, grads):  # torch's Adam for one step (m_hat = g,
+        state["t"] += 1                   # v_hat = g^2), then half of it
+        for p, g in zip(params, grads):
+            p -= 1e-3 * g / (np.abs(g) + 1e-8) * (1.0 if state["t"] == 1 else 0.5)
+
+    report = check_optimizer(adam_then_drift, optimizer="adam", lr=1e-3)
+    assert not report.ok
+    text = " ".join(report.diagnosis)
+    assert "The first 1 step(s) agree with torch.optim.Adam's, step 2 differs" in text, text
+
+
+# --- never OK ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spoil", ["nan", "inf", "complex", "fewer", "empty", "shape",
+                                   "string"])
+def test_a_hostile_step_is_never_ok(spoil):
+    def step(params, grads):
+        new = [p - 0.1 * g for p, g in zip(params, grads)]
+        if spoil == "nan":
+            new[0] = new[0] * np.nan
+        elif spoil == "inf":
+            new[1] = new[1] + np.inf
+        elif spoil == "complex":
+            new[0] = new[0] + 1j
+        elif spoil == "fewer":
+            new = new[:-1]
+        elif spoil == "empty":
+            new = []
+        elif spoil == "shape":
+            new[0] = new[0].T
+        elif spoil == "string":
+            return "done"
+        return new
+
+    report = check_optimizer(step, optimizer="sgd", lr=0.1)
+    assert not report.ok and report.diagnosis, str(report)
+
+
+def test_a_step_writing_nan_in_place_is_not_ok():
+    def step(params, grads):
+        for p in params:
+            p[...] = np.nan
+
+    assert not check_optimizer(step, optimizer="sgd", lr=0.1).ok
+
+
+@pytest.mark.parametrize("kwargs,error,words", [
+    ({"steps": 0}, ValueError, "steps"), ({"steps": 2.5}, ValueError, "steps"),
+    ({"lr": np.nan}, ValueError, "lr"), ({"lr": -1.0}, ValueError, "lr"),
+    ({"rtol": -1.0}, ValueError, "rtol"), ({"eps": 0.0}, ValueError, "eps"),
+    ({"momentum": 1.5}, ValueError, "momentum"), ({"betas": (0.9,)}, TypeError, "betas"),
+    ({"optimizer": "lion"}, ValueError, "optimizer"), ({"shapes": []}, ValueError, "shapes"),
+])
+def test_arguments_are_checked_with_one_line_naming_them(kwargs, error, words):
+    settings = {"optimizer": "sgd", "lr": 0.1, **kwargs}
+    with pytest.raises(error, match=words):
+        check_optimizer(lambda p, g: None, **settings)

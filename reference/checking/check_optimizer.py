@@ -18,7 +18,7 @@ arrays of other shapes, is never OK.
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -517,7 +517,9 @@ def _explain(theirs: list, optimizer: str, s: Settings, start: list, grads: list
     for other in OPTIMIZERS:
         if other == optimizer:
             continue
-        for name, run in _references(other, s).items():
+        usual = replace(s, momentum=s.momentum or 0.9) if other in ("momentum", "nesterov") \
+            else replace(s, momentum=0.0) if other == "rmsprop" else s
+        for name, run in _references(other, usual).items():
             if _distance(theirs, run(start, grads))[0] <= rtol:
                 return [f"Your step is {name}'s update for optimizer={other!r}, not "
                         f"{optimizer!r}."]
