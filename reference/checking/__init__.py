@@ -2,6 +2,9 @@
 
 - ``backprop/``: ``check_backprop``, a whole network's gradients: conventions detected,
   mistakes named, the first wrong node of a backward pass found.
+- ``layer/``: ``check_layer``, one layer's backward pass (dense, the activations, the
+  losses, dropout, batch and layer norm, conv2d, max pooling): its conventions found, its
+  classic mistakes named.
 - ``check_optimizer.py``: an optimizer step against ``torch.optim`` and scikit-learn's.
 - ``compare.py``: one array against its reference (exact, close or wrong, the worst
   element), and ``relative_difference``, the measure every verdict uses: NaN, infinity and

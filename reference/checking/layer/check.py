@@ -1,0 +1,437 @@
+"""``check_layer``: any layer's backward pass checked one function at a time.
+
+``check_layer(forward, backward, *inputs, kind=None)`` calls your forward on the inputs and
+your backward with a random upstream gradient ``dout`` (1 for a loss), and holds each
+gradient your backward returns against the gradient of your *own* forward, by finite
+differences (``numeric``): a row is right when it is that gradient. Given ``kind``
+(``KINDS``), it also reads your inputs as that layer's (x, w, b, gamma, a ``conv_param``...),
+finds the convention your forward follows by comparing outputs (the variance biased or
+not, eps inside the square root or not, a cross-correlation or a true convolution, dropout
+inverted or not, a loss averaged or summed, ...), computes torch's own operation in float64
+under it for the reference (the worst element, and the verdict at kinks, where finite
+differences cannot decide and torch's choice counts), and names the classic mistake your
+backward makes, when it makes one it knows.
+"""
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from reference.checking.compare import problem_with, relative_difference
+from reference.checking.layer import numeric
+from reference.checking.layer.calls import (
+    differentiable,
+    parameter_names,
+    read_gradients,
+    run_backward,
+    run_forward,
+)
+from reference.checking.layer.kinds import KINDS, LOSSES
+from reference.checking.layer.kinds.base import Binding, Convention, run
+
+RTOL = {8: 1e-6, 4: 1e-3, 2: 3e-2}  # by the bytes of the inputs' floats
+FORWARD_RTOL = {8: 1e-9, 4: 1e-5, 2: 3e-3}  # a forward "is" a convention within this
+
+
+@dataclass
+class LayerReport:
+    """The verdict of ``check_layer``.
+
+    ``ok``: every gradient is the gradient of your forward (within ``tolerance``), torch's
+    choice at the kinks where a kind is given, and nothing else is wrong. ``rows``: one per
+    differentiated input (``name``, ``shape``, ``ok``, ``rel_error``, ``worst_index`` (a
+    tuple, or None), ``yours``, ``reference``: the values there). ``conventions``: what your
+    forward follows, in words. ``diagnosis``: sentences.
+    """
+
+    ok: bool
+    rows: list[dict]
+    conventions: dict[str, str]
+    diagnosis: list[str]
+    kind: str | None = None
+    tolerance: float = 1e-6
+    precision: str = "float64"
+    reading: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        head = f"check_layer{f' ({self.kind})' if self.kind else ''}: " + \
+            ("OK" if self.ok else "NOT OK")
+        lines = [head, f"precision: {self.precision}, a gradient is right when its relative "
+                       f"error is at most {self.tolerance:.0e}"]
+        lines += [f"  {sentence}" for sentence in self.reading]
+        if self.conventions:
+            lines.append("conventions:")
+            lines += [f"  {k}: {v}" for k, v in self.conventions.items()]
+        width = max([6] + [len(r["name"]) for r in self.rows])
+        lines.append(f"  {'input':<{width}} {'shape':<16} {'ok':<4} relative error   worst")
+        for r in self.rows:
+            error = "-" if r["rel_error"] is None else f"{r['rel_error']:.1e}"
+            worst = "" if r["worst_index"] is None or r["ok"] else \
+                f"at {r['worst_index']}: yours {r['yours']:.4g}, right {r['reference']:.4g}"
+            lines.append(f"  {r['name']:<{width}} {str(r['shape']):<16} "
+                         f"{'yes' if r['ok'] else 'NO':<4} {error:<16} {worst}".rstrip())
+        if self.diagnosis:
+            lines.append("diagnosis:")
+            lines += [f"  - {sentence}" for sentence in self.diagnosis]
+        return "\n".join(lines)
+
+
+def check_layer(forward: Callable, backward: Callable, *inputs: object, kind: str | None = None,
+                rtol: float | None = None, seed: int = 0) -> LayerReport:
+    """Check ``backward`` against the gradient of ``forward``; see the module docstring.
+
+    ``forward(*inputs)`` returns ``out`` or ``(out, cache)``; ``backward(dout, cache)`` (or
+    ``backward(dout, *inputs)`` without a cache) returns one gradient per floating-point
+    array input (a tuple in their order, one array, or a dict by their names). ``kind``: one
+    of ``KINDS`` ("dense", "relu", "leaky_relu", "sigmoid", "tanh", "softmax",
+    "softmax_cross_entropy", "squared_error", "dropout", "batchnorm", "layernorm",
+    "conv2d", "maxpool2d"), or None. ``rtol``: the largest relative error a gradient may
+    have (default: 1e-6 for float64 inputs, 1e-3 for float32). ``seed``: for ``dout`` and
+    the finite differences' directions (NumPy's global random state is never touched).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> def relu_forward(x):
+    ...     return np.maximum(x, 0), x
+    >>> def relu_backward(dout, cache):
+    ...     return dout * (cache > 0)
+    >>> x = np.random.default_rng(0).normal(size=(4, 5))
+    >>> check_layer(relu_forward, relu_backward, x, kind="relu").ok
+    True
+    """
+    if not callable(forward) or not callable(backward):
+        raise TypeError("forward and backward must be functions: forward(*inputs) and "
+                        "backward(dout, cache) (or backward(dout, *inputs)).")
+    if kind is not None and kind not in KINDS:
+        raise ValueError(f"kind must be one of {sorted(KINDS)} or None, got {kind!r}.")
+    if rtol is not None and (isinstance(rtol, bool) or not isinstance(rtol, (int, float))
+                             or not math.isfinite(rtol) or rtol <= 0):
+        raise ValueError(f"rtol must be a finite number > 0, got {rtol!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be a whole number, got {seed!r}.")
+    if not inputs:
+        raise ValueError("check_layer needs the layer's inputs after forward and backward.")
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _check(forward, backward, list(inputs), kind, rtol, int(seed))
+
+
+def assert_layer(forward: Callable, backward: Callable, *inputs: object,
+                 **kwargs: object) -> LayerReport:
+    """``check_layer`` for your own tests: raises ``AssertionError(str(report))`` unless the
+    report is ok; returns the report otherwise."""
+    report = check_layer(forward, backward, *inputs, **kwargs)
+    if not report.ok:
+        raise AssertionError(str(report))
+    return report
+
+
+def _check(forward: Callable, backward: Callable, inputs: list, kind: str | None,
+           rtol: float | None, seed: int) -> LayerReport:
+    names = parameter_names(forward, len(inputs))
+    wanted = [k for k, v in enumerate(inputs) if differentiable(v)]
+    if kind in LOSSES:
+        wanted = wanted[:1] if wanted and wanted[0] == next(
+            (k for k, v in enumerate(inputs) if isinstance(v, np.ndarray)), None) else []
+    if not wanted:
+        raise ValueError("check_layer differentiates floating-point NumPy arrays, and none of "
+                         f"the inputs ({', '.join(names)}) is one"
+                         + (" (for a loss, the first input)" if kind in LOSSES else "") + ".")
+    for k in wanted:
+        problem = problem_with(inputs[k])
+        if problem is not None:
+            raise ValueError(f"input {names[k]} cannot be checked: {problem}.")
+    itemsize = min(inputs[k].dtype.itemsize for k in wanted)
+    precision = {2: "float16", 4: "float32"}.get(itemsize, "float64")
+    rtol = RTOL.get(itemsize, 1e-6) if rtol is None else float(rtol)
+    diagnosis: list[str] = []
+
+    first = run_forward(forward, inputs, names)
+    out_problem = problem_with(first.out)
+    if out_problem is not None:
+        raise ValueError(f"forward's output cannot be checked: {out_problem}.")
+    out = np.asarray(first.out)
+    scalar = out.size == 1 and (out.ndim == 0 or kind in LOSSES)
+    second = run_forward(forward, inputs, names)
+    random = not (np.shape(second.out) == out.shape and
+                  np.array_equal(np.asarray(second.out), out))
+    if random:
+        diagnosis.append("forward gave different outputs for the same inputs on two calls: it "
+                         "draws something new each time (a dropout mask?). Fix its seed or "
+                         "hand it the mask, so that its backward can be checked against it.")
+    if first.wrote:
+        diagnosis.append(f"forward wrote into its input{'s' if len(first.wrote) > 1 else ''} "
+                         f"{', '.join(first.wrote)}: a layer must leave them alone (yours were "
+                         "not touched: the checker passed copies).")
+    rng = np.random.default_rng(seed)
+    dout = 1.0 if scalar else rng.normal(size=out.shape).astype(
+        out.dtype if out.dtype.kind == "f" else np.float64)
+    result = run_backward(backward, dout, first)
+    grads, problems = read_gradients(result, names, wanted)
+    diagnosis += problems + _misordered(grads, inputs, names, wanted)
+    dout64 = np.asarray(dout, dtype=np.float64) * np.ones(out.shape)
+
+    binding, convention, reference, kinks = None, None, {}, {}
+    arrays = {}
+    if kind is not None:
+        binding = KINDS[kind](inputs, names, wanted, out)
+        arrays = {role: np.asarray(inputs[k], dtype=np.float64)
+                  for role, k in binding.roles.items()}
+        convention, sentence = _convention(binding, arrays, out, itemsize, kind)
+        if sentence:
+            diagnosis.append(sentence)
+        if convention is not None:
+            ref = run(convention.forward, arrays, dout64)[1]
+            reference = {binding.roles[role]: g for role, g in ref.items()}
+            kinks = {binding.roles[role]: m for role, m in binding.kinks(arrays).items()}
+
+    rows = []
+    for k in wanted:
+        row, sentences = _row(k, names, inputs, grads.get(k, None), k in grads, reference.get(k),
+                              kinks.get(k), forward, dout64, itemsize, rtol, rng, random,
+                              np.shape(inputs[wanted[0]])[0] if np.ndim(inputs[wanted[0]])
+                              else 1)
+        rows.append(row)
+        diagnosis += sentences
+    ok_rows = all(r["ok"] for r in rows)
+    if not ok_rows and binding is not None and convention is not None:
+        named = _mistake(binding, convention, arrays, dout64, out, grads, wanted, names, rtol)
+        if named:
+            diagnosis.append(named)
+        elif any(not r["ok"] and r["worst_index"] is not None for r in rows):
+            wrong = [r["name"] for r in rows if not r["ok"]]
+            diagnosis.append(f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} not the "
+                             f"gradient of your forward, and no classic mistake of {kind} "
+                             "the checker knows gives it; the table shows where it is worst.")
+    conventions = dict(convention.words) if convention is not None else {}
+    not_the_kind = kind is not None and convention is None  # a "layernorm" that is not one
+    ok = ok_rows and not random and not first.wrote and not problems and not not_the_kind
+    return LayerReport(bool(ok), rows, conventions, diagnosis, kind, rtol, precision,
+                       [f"inputs: {', '.join(names[k] for k in wanted)} differentiated"
+                        + (f"; {', '.join(n for j, n in enumerate(names) if j not in wanted)}"
+                           " passed through" if len(wanted) < len(names) else "")])
+
+
+def _misordered(grads: dict, inputs: list, names: list[str], wanted: list[int]) -> list[str]:
+    """A sentence when the returned gradients' shapes fit the inputs only in another order."""
+    shapes = {k: np.shape(grads[k]) for k in wanted if k in grads}
+    if len(shapes) != len(wanted) or all(shapes[k] == np.shape(inputs[k]) for k in wanted):
+        return []
+    if sorted(map(str, shapes.values())) != sorted(str(np.shape(inputs[k])) for k in wanted):
+        return []
+    order = []
+    for k in wanted:  # which input's shape each returned gradient has
+        match = [j for j in wanted if np.shape(inputs[j]) == shapes[k] and j not in order]
+        order.append(match[0] if match else k)
+    return [f"backward returns the gradients in another order than the inputs (for "
+            f"{', '.join(names[k] for k in wanted)} it returns the gradients of "
+            f"{', '.join(names[j] for j in order)}): return them in the inputs' order."]
+
+
+def _convention(binding: Binding, arrays: dict, out: np.ndarray, itemsize: int, kind: str
+                ) -> tuple[Convention | None, str | None]:
+    """The convention the user's forward follows, and a sentence where it is not torch's
+    or where none is."""
+    tol = FORWARD_RTOL.get(itemsize, 1e-9)
+    y = np.asarray(out, dtype=np.float64)
+    gap = math.inf
+    for convention in binding.conventions:
+        theirs = run(convention.forward, arrays)[0]
+        difference = relative_difference(y.reshape(theirs.shape), theirs) \
+            if theirs.size == y.size else math.inf
+        if difference <= tol:
+            note = None
+            if convention.differs_from_torch:
+                note = (f"Your forward follows another convention than torch's {kind}: "
+                        f"{convention.differs_from_torch} (a right backward for it is still "
+                        "right here).")
+            return convention, note
+        if difference < gap:
+            gap = difference
+    for words, forward in binding.other:
+        theirs = run(forward, arrays)[0]
+        if theirs.size == y.size and relative_difference(y.reshape(theirs.shape),
+                                                         theirs) <= tol:
+            return None, f"Your forward is not {kind}: it computes {words}."
+    return None, (f"Your forward is not {kind} under any convention the checker knows: its "
+                  f"output differs from torch's {kind} by {gap:.1e} (relative) at best; the "
+                  "gradients were checked against your forward only.")
+
+
+def _row(k: int, names: list[str], inputs: list, grad: object, returned: bool,
+         reference: np.ndarray | None, kinks: np.ndarray | None, forward: Callable,
+         dout: np.ndarray, itemsize: int, rtol: float, rng: np.random.Generator,
+         random: bool, batch: int) -> tuple[dict, list[str]]:
+    """One input's row of the table, and the sentences it needs (``batch``: the first
+    input's number of samples)."""
+    x = np.asarray(inputs[k])
+    name = names[k]
+    row = {"name": name, "shape": tuple(x.shape), "ok": False, "rel_error": None,
+           "worst_index": None, "yours": None, "reference": None}
+    if not returned:
+        return row, [f"backward returned no gradient for {name}."]
+    problem = problem_with(grad)
+    if problem is not None:
+        return row, [f"The gradient for {name} is not usable: {problem}."]
+    g = np.asarray(grad).astype(np.float64)
+    if g.shape != x.shape:
+        grown = [a - b for a, b in zip(g.shape[2:], x.shape[2:])]
+        padded = (g.ndim == x.ndim == 4 and g.shape[:2] == x.shape[:2] and grown[0] == grown[1]
+                  and grown[0] > 0 and grown[0] % 2 == 0)
+        per_sample = g.ndim == 1 and g.shape[0] == batch and x.shape != (batch,)
+        flattened = x.ndim > 2 and g.shape == (x.shape[0], int(np.prod(x.shape[1:])))
+        words = (f"The gradient for {name} has shape {g.shape} but {name} is {x.shape}"
+                 + (": it is transposed" if g.shape == x.shape[::-1] else
+                    ": one value per sample, summed over the wrong axes (sum over the batch, "
+                    "axis 0)" if per_sample else
+                    f": {name}'s flattened shape (N, D); reshape it back to {name}.shape"
+                    if flattened else
+                    f": it keeps the padding (drop {grown[0] // 2} "
+                    f"{'row and column' if grown[0] == 2 else 'rows and columns'} on each "
+                    "side)" if padded else
+                    " (the same numbers of values in another shape)" if g.size == x.size else
+                    "") + ".")
+        return row, [words]
+    sentences = []
+    fd_ok = None
+    if not random:
+        x64 = x.astype(np.float64)
+
+        def phi(moved: np.ndarray) -> float:
+            out = np.asarray(run_forward(forward, inputs, names, {k: moved}).out,
+                             dtype=np.float64)
+            return float(np.sum(dout.reshape(out.shape) * out))
+        mask = np.zeros(x.shape, dtype=bool) if kinks is None else kinks
+        verdicts, gaps = [], []
+        for _ in range(2):
+            direction = rng.normal(size=x.shape) * ~mask
+            if not direction.any():
+                break
+            estimate = numeric.derivative(phi, x64, direction, itemsize, rtol)
+            verdict, gap = numeric.agrees(estimate, g, rtol)
+            verdicts.append(verdict)
+            gaps.append(gap)
+        usable = [v for v in verdicts if v is not None]
+        fd_ok = all(usable) if usable else None
+        if usable:
+            row["rel_error"] = max(gap for gap in gaps if gap is not None)
+        if mask.any():
+            sentences.append(f"{name}: {int(mask.sum())} entr{'y' if mask.sum() == 1 else 'ies'}"
+                             " sit at a kink, where finite differences cannot decide: left out "
+                             "of them, and held to torch's choice there.")
+    if reference is not None:
+        ref = reference.astype(np.float64)
+        error = relative_difference(g, ref)
+        diff = np.abs(g - ref)
+        worst = tuple(int(i) for i in np.unravel_index(int(diff.argmax()), diff.shape))
+        row.update(rel_error=error, worst_index=worst, yours=float(g[worst]),
+                   reference=float(ref[worst]))
+        kink_ok = True
+        if kinks is not None and kinks.any():
+            scale = max(np.abs(ref).max(), np.abs(g).max(), 1e-300)
+            kink_ok = bool(np.all(np.abs(g - ref)[kinks] <= rtol * scale))
+            if not kink_ok:
+                sentences.append(f"{name}: at the kinks your gradient is not torch's choice "
+                                 f"({int((np.abs(g - ref)[kinks] > rtol * scale).sum())} "
+                                 "entries differ).")
+        row["ok"] = bool((fd_ok if fd_ok is not None else error <= rtol) and kink_ok
+                         and error <= rtol)
+    elif fd_ok is not None:
+        row["ok"] = bool(fd_ok)
+        if not fd_ok:
+            row.update(_localise(k, names, inputs, g, forward, dout, itemsize, rtol, rng))
+    else:
+        sentences.append(f"{name} could not be checked: "
+                         + ("its forward is random" if random else
+                            "every step of finite differences met a kink") + ".")
+    return row, sentences
+
+
+def _localise(k: int, names: list[str], inputs: list, g: np.ndarray, forward: Callable,
+              dout: np.ndarray, itemsize: int, rtol: float, rng: np.random.Generator) -> dict:
+    """Finite differences at a sample of coordinates (the largest of your gradient's and a
+    few at random): the worst of them, and the relative error over them."""
+    x64 = np.asarray(inputs[k], dtype=np.float64)
+
+    def phi(moved: np.ndarray) -> float:
+        out = np.asarray(run_forward(forward, inputs, names, {k: moved}).out,
+                         dtype=np.float64)
+        return float(np.sum(dout.reshape(out.shape) * out))
+    flat = np.argsort(-np.abs(g).ravel())[:12].tolist()
+    flat += rng.choice(g.size, size=min(g.size, 12), replace=False).tolist()
+    indices = [tuple(int(i) for i in np.unravel_index(f, g.shape))
+               for f in dict.fromkeys(flat)]
+    found = [(i, v) for i, v in numeric.coordinates(phi, x64, itemsize, rtol, indices)
+             if v is not None]
+    if not found:
+        return {}
+    yours = np.array([g[i] for i, _ in found])
+    theirs = np.array([v for _, v in found])
+    at = int(np.abs(yours - theirs).argmax())
+    return {"rel_error": relative_difference(yours, theirs), "worst_index": found[at][0],
+            "yours": float(yours[at]), "reference": float(theirs[at])}
+
+
+def _mistake(binding: Binding, convention: Convention, arrays: dict, dout: np.ndarray,
+             out: np.ndarray, grads: dict, wanted: list[int], names: list[str],
+             rtol: float) -> str | None:
+    """The classic mistake whose gradients are the user's, as a sentence."""
+    right = run(convention.forward, arrays, dout)[1]
+    y = np.asarray(out, dtype=np.float64)
+    role_of = {k: role for role, k in binding.roles.items()}
+    for mistake in binding.mistakes(convention).values():
+        try:
+            wrong = mistake.gradients(arrays, dout.reshape(y.shape), y)
+        except Exception:  # noqa: BLE001 - a mistake that cannot be made here
+            continue
+        affected, fits = [], True
+        for k in wanted:
+            role = role_of.get(k)
+            if role is None or k not in grads or problem_with(grads[k]) is not None:
+                fits = False
+                break
+            expected = wrong.get(role, right[role])
+            if np.shape(grads[k]) != np.shape(expected) or \
+                    relative_difference(grads[k], expected) > rtol:
+                fits = False
+                break
+            if relative_difference(expected, right[role]) > rtol:
+                affected.append(names[k])
+        if fits and affected:
+            return f"{', '.join(affected)} {'is' if len(affected) == 1 else 'are'} wrong: " \
+                   f"{mistake.text}."
+    return _factor(grads, right, wanted, names, role_of, rtol, len(y) if y.ndim else 1)
+
+
+def _factor(grads: dict, right: dict, wanted: list[int], names: list[str], role_of: dict,
+            rtol: float, n: int) -> str | None:
+    """Where every wrong gradient is one constant times the right one: that, in words."""
+    found = []
+    for k in wanted:
+        role = role_of.get(k)
+        if role is None or k not in grads or problem_with(grads[k]) is not None:
+            return None
+        g, r = np.asarray(grads[k], dtype=np.float64), right[role]
+        if g.shape != r.shape:
+            return None
+        if relative_difference(g, r) <= rtol:
+            continue
+        rr = float((r * r).sum())
+        c = float((g * r).sum()) / rr if rr else 0.0
+        if c == 0 or relative_difference(g, c * r) > rtol:
+            return None
+        found.append((names[k], c))
+    if not found:
+        return None
+    hints = [(-1.0, " (the sign is flipped)"),
+             (1 / n, f" (1/N, N = {n}: averaged over the batch where the gradient sums)"),
+             (float(n), f" (N = {n}: summed over the batch where the gradient averages)")]
+    parts = []
+    for name, c in found:
+        hint = next((h for v, h in hints if abs(c - v) <= 1e-9 * abs(v) and n > 1 or
+                     v == -1.0 and abs(c + 1) <= 1e-9), "")
+        parts.append(f"{name} is {c:.4g} times the right gradient{hint}")
+    return "; ".join(parts) + "."
