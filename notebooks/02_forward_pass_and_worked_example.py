@@ -74,7 +74,7 @@ delta = local * ds_dh                # downstream = local x upstream
 ds_dW = np.outer(delta, x)           # dS/dW = delta x^T
 ds_dx = W.T @ delta                  # each x_j feeds both z1 and z2: the two gradients add
 print("local =", local.round(4), "  delta =", delta.round(4))
-print("ds/dW = delta x^T =\n", ds_dW.round(4))
+print("ds/dW = delta x^T =\n", ds_dW.round(4) + 0.0)  # + 0.0: no "-0." for a zero
 print("ds/dx = W^T delta =", ds_dx.round(4))
 
 # %% [markdown]

@@ -15,7 +15,7 @@ NOTEBOOKS = sources()
 
 def test_there_is_a_notebook_for_every_part_of_the_lecture():
     names = [s.stem for s in NOTEBOOKS]
-    assert len(names) >= 7 and names[-1] == "08_exercises"
+    assert len(names) >= 7 and names[-1] == "09_exercises"
 
 
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=[s.stem for s in NOTEBOOKS])
@@ -32,7 +32,7 @@ def test_the_notebook_runs_clean_and_its_stored_copy_is_current(source):
 
 def _run_filled(fill: dict[str, str]) -> str:
     """Run the exercises notebook with each exercise's cell replaced; its printed text."""
-    notebook = jupytext.read(ROOT / "notebooks" / "08_exercises.py")
+    notebook = jupytext.read(ROOT / "notebooks" / "09_exercises.py")
     for cell in notebook.cells:
         match = re.match(r"def (\w+)\(", cell.source)
         if cell.cell_type == "code" and match and match.group(1) in fill:
@@ -43,14 +43,21 @@ def _run_filled(fill: dict[str, str]) -> str:
                    for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
 
 
-NAMES = ["sigmoid_backward", "dense_backward", "softmax_cross_entropy", "adam_step", "backprop"]
+NAMES = ["sigmoid_backward", "relu_backward", "dense_backward", "softmax_cross_entropy",
+         "adam_step", "backprop", "backprop_steps"]
 
 
 def test_the_exercises_filled_with_the_solutions_all_pass():
-    text = _run_filled({name: f"from reference.grading.exercises import solution\n"
-                              f"{name} = solution({name!r})\ngrade({name!r}, {name})"
-                        for name in NAMES})
-    assert text.count(": OK") == 5, text
+    fill = {name: f"from reference.grading.exercises import solution\n"
+                  f"{name} = solution({name!r})\ngrade({name!r}, {name})" for name in NAMES}
+    fill["dropout_forward"] = ("from reference.grading.exercises import solution\n"
+                               "dropout_forward = solution('dropout_forward')\n"
+                               "dropout_backward = solution('dropout_backward')\n"
+                               "print(grade('dropout_forward', dropout_forward))\n"
+                               "print(grade('dropout_backward', dropout_backward))")
+    text = _run_filled(fill)
+    assert text.count(": OK") == len(NAMES) + 2, text
+    assert "NOT OK" not in text and "not attempted" not in text, text
 
 
 def test_the_exercises_filled_with_mistakes_are_each_caught():
@@ -67,3 +74,26 @@ def test_the_exercises_filled_with_mistakes_are_each_caught():
                         for name, source in mistakes.items()})
     assert "sigmoid_backward: NOT OK: the local gradient h (1 - h) alone" in text
     assert "backprop: NOT OK" in text and "derivative is missing" in text
+
+
+STORED = [s.with_suffix(".ipynb") for s in NOTEBOOKS]
+
+
+@pytest.mark.parametrize("stored", STORED, ids=[s.stem for s in STORED])
+def test_the_stored_notebook_is_valid_and_opens_in_jupyter(stored, tmp_path):
+    """What a reader does with the file: a code host renders it (nbconvert's HTML exporter),
+    Jupyter opens it (jupyter_server's contents manager, which validates it and says so)."""
+    from jupyter_server.services.contents.filemanager import FileContentsManager
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(stored, 4)
+    nbformat.validate(notebook)  # raises on a schema error
+    html, _ = HTMLExporter().from_notebook_node(notebook)
+    first_heading = next(c.source for c in notebook.cells if c.cell_type == "markdown")
+    title = first_heading.splitlines()[0].lstrip("# ").strip()
+    assert title and title.split()[0] in html
+    assert "<img" in html or "data:image/png" in html or stored.stem == "09_exercises"
+    opened = FileContentsManager(root_dir=str(stored.parent)).get(stored.name)
+    assert opened["type"] == "notebook" and opened["format"] == "json"
+    assert opened.get("message") in (None, ""), opened.get("message")
+    assert len(opened["content"]["cells"]) == len(notebook.cells)

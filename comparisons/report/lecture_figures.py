@@ -50,9 +50,14 @@ def ancestors_errors(errors: dict) -> Figure:
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
     for ax, key, title in ((axes[0], "perceptron", "Rosenblatt's perceptron"),
                            (axes[1], "adaline", "Widrow-Hoff Adaline")):
-        for gate, style in (("AND", "o-"), ("OR", "s-"), ("XOR", "^-")):
+        for gate, style, width, alpha in (("AND", "o-", 4.0, 0.45), ("OR", "s--", 1.2, 1.0),
+                                          ("XOR", "^-", 1.2, 1.0)):
             curve = errors[gate][key]
-            ax.plot(range(1, len(curve) + 1), curve, style, ms=3, label=gate)
+            ax.plot(range(1, len(curve) + 1), curve, style, ms=3, lw=width, alpha=alpha,
+                    label=gate)
+        if list(errors["AND"][key]) == list(errors["OR"][key]):
+            ax.text(0.97, 0.55, "AND and OR coincide\n(the wide line under the dashed one)",
+                    transform=ax.transAxes, ha="right", fontsize=8)
         ax.set_xlabel("epoch")
         ax.set_title(title)
         ax.set_yticks(range(5))
@@ -82,8 +87,9 @@ def ancestors_lines(models: dict) -> Figure:
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
         ax.set_title(gate)
-    axes[0].legend(fontsize=7, loc="upper right")
-    return fig
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=4)  # below the
+    return fig  # panels, where it hides no point
 
 
 def _box(ax, x, y, name, value, grad):

@@ -3,9 +3,10 @@
 Each notebook's source is a percent-format Python file, ``notebooks/NN_name.py`` (it diffs
 like code); ``--update`` runs it top to bottom in a fresh kernel and writes
 ``notebooks/NN_name.ipynb`` with every output, so that it renders on a code host. Volatile
-metadata (execution times, counts) is left out, so an unchanged notebook rewrites to the same
-file except where its outputs truly change. ``--check`` (the default) runs every notebook and
-fails if one errors or if a stored ``.ipynb`` no longer holds its source's cells.
+metadata (execution times, counts: set to null, as the notebook schema allows) is left out,
+so an unchanged notebook rewrites to the same file except where its outputs truly change.
+``--check`` (the default) runs every notebook and fails if one errors or if a stored
+``.ipynb`` no longer holds its source's cells.
 """
 
 import argparse
@@ -45,7 +46,8 @@ def _clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type == "code":
             cell.execution_count = None
             for output in cell.get("outputs", []):
-                output.pop("execution_count", None)
+                if output.output_type == "execute_result":  # its schema requires the key
+                    output["execution_count"] = None
                 output.get("metadata", {}).clear()
     keep = {"kernelspec", "language_info"}
     notebook.metadata = {k: v for k, v in notebook.metadata.items() if k in keep}

@@ -1,17 +1,14 @@
-"""Exercises graded in place: write a piece of backpropagation, ``grade`` says whether it is
-right and, if not, what is wrong (notebooks/08_exercises.ipynb).
+"""The exercises of ``notebooks/09_exercises``: each graded on cases drawn at grading time,
+with the typical mistakes recognised by their fingerprints.
 
-Five exercises, from one layer to a whole network:
+Nine exercises, from one layer to a whole network (``EXERCISES`` holds their order, contracts
+and points). ``grade(name, fn)`` grades a function in a notebook cell; ``reference.grade``
+(``python -m reference.grade``) grades a whole submission. Every case is drawn when grading
+(shapes and values from the seed), so nothing a student holds contains an expected answer,
+and an answer that memorises one case's output cannot pass.
 
-- ``sigmoid_backward(grad_out, out)``: dL/dz from dL/dh and the output h = sigmoid(z);
-- ``dense_backward(grad_out, X, W)``: (dL/dX, dL/dW, dL/db) of z = X W + b;
-- ``softmax_cross_entropy(logits, Y)``: (loss, dL/dlogits) of the mean cross-entropy;
-- ``adam_step(param, grad, state, ...)``: one Adam update, in place, keeping its own state;
-- ``backprop(params, X, Y)``: the gradients of a one-hidden-layer network.
-
-The reference solutions are scratch's own code (``solution(name)``); the first three are
-graded against it on random inputs, with a fingerprint for each typical mistake; the last two
-by ``reference.check_optimizer`` and ``reference.check_backprop``.
+The reference solutions are scratch's own layers (``solution(name)``), for the teacher;
+the students' notebook does not point to them.
 """
 
 from collections.abc import Callable
@@ -21,22 +18,25 @@ import numpy as np
 
 from reference.checking.backprop.check import check_backprop
 from reference.checking.check_optimizer import check_optimizer
-from reference.checking.compare import relative_difference
+from reference.grading.answers import call, equal, kept_axis, problems
 from scratch.layers.activations import Logistic
 from scratch.layers.dense import Dense
 from scratch.layers.losses import SoftmaxCrossEntropy
 from scratch.network import Network
 from scratch.optim.adam import Adam
 
-RTOL = 1e-9
+POINTS = 10
 
 
 @dataclass
 class Grade:
-    """A verdict: ``ok``, and ``text`` saying why (what a notebook cell shows)."""
+    """A verdict: ``ok``, ``text`` saying why (what a notebook cell shows), and the points."""
 
     ok: bool
     text: str
+    points: float = 0.0
+    max_points: float = POINTS
+    name: str = ""
 
     def __str__(self) -> str:
         return self.text
@@ -44,12 +44,29 @@ class Grade:
     __repr__ = __str__
 
 
-# --- the solutions: scratch's own code -----------------------------------------------------------
+def _right(name: str, note: str = "") -> Grade:
+    return Grade(True, f"{name}: OK" + (f" ({note})" if note else "") + ".", POINTS,
+                 name=name)
+
+
+def _wrong(name: str, why: str) -> Grade:
+    return Grade(False, f"{name}: NOT OK: {why}.", 0.0, name=name)
+
+
+def _not_attempted(name: str, how: str) -> Grade:
+    return Grade(False, f"{name}: not attempted yet ({how}).", 0.0, name=name)
+
+
+# --- the solutions: scratch's own code ---------------------------------------------------------
 
 def _sigmoid_backward(grad_out: np.ndarray, out: np.ndarray) -> np.ndarray:
     layer = Logistic()
     layer.out = out
     return layer.backward(np.array(grad_out, dtype=float))
+
+
+def _relu_backward(grad_out: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return grad_out * (x > 0)
 
 
 def _dense_backward(grad_out: np.ndarray, X: np.ndarray, W: np.ndarray
@@ -67,6 +84,14 @@ def _softmax_cross_entropy(logits: np.ndarray, Y: np.ndarray) -> tuple[float, np
     return loss_layer.loss(Y, p), loss_layer.backward(Y, p) / len(logits)
 
 
+def _dropout_forward(x: np.ndarray, keep: np.ndarray, p: float) -> np.ndarray:
+    return x * keep / (1 - p)
+
+
+def _dropout_backward(grad_out: np.ndarray, keep: np.ndarray, p: float) -> np.ndarray:
+    return grad_out * keep / (1 - p)
+
+
 def _adam_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float = 1e-3,
                beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8) -> None:
     if "adam" not in state:
@@ -80,53 +105,82 @@ def _backprop(params: list[np.ndarray], X: np.ndarray, Y: np.ndarray) -> list[np
     return [g.copy() for layer in net.layers for g in (layer.grad_W, layer.grad_b)]
 
 
-SOLUTIONS = {"sigmoid_backward": _sigmoid_backward, "dense_backward": _dense_backward,
-             "softmax_cross_entropy": _softmax_cross_entropy, "adam_step": _adam_step,
-             "backprop": _backprop}
+def _backprop_steps(params: list[np.ndarray], X: np.ndarray, Y: np.ndarray
+                    ) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
+    W0, b0, W1, b1 = params
+    h = 1 / (1 + np.exp(-(X @ W0 + b0)))
+    dz2 = (SoftmaxCrossEntropy().forward(h @ W1 + b1) - Y) / len(X)
+    dh1 = dz2 @ W1.T
+    dz1 = dh1 * h * (1 - h)
+    return [X.T @ dz1, dz1.sum(0), h.T @ dz2, dz2.sum(0)], {"dz2": dz2, "dh1": dh1, "dz1": dz1}
+
+
+SOLUTIONS = {"sigmoid_backward": _sigmoid_backward, "relu_backward": _relu_backward,
+             "dense_backward": _dense_backward, "softmax_cross_entropy": _softmax_cross_entropy,
+             "dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward,
+             "adam_step": _adam_step, "backprop": _backprop, "backprop_steps": _backprop_steps}
 
 
 def solution(name: str) -> Callable:
-    """The reference solution of exercise ``name`` (built on scratch's layers)."""
+    """The reference solution of exercise ``name`` (built on scratch's layers), for the
+    teacher."""
+    if name not in SOLUTIONS:
+        raise ValueError(f"no exercise {name!r}; the exercises are {', '.join(SOLUTIONS)}.")
     return SOLUTIONS[name]
 
 
-# --- grading -----------------------------------------------------------------------------------
+# --- grading one function ------------------------------------------------------------------------
 
-def _compare(name: str, yours: object, right: object, fingerprints: dict) -> Grade:
-    """Yours against the right answer; if it differs, the first typical mistake it equals."""
-    if yours is None:
-        return Grade(False, f"{name}: not attempted yet (it returns None).")
-    yours_t = yours if isinstance(yours, tuple) else (yours,)
-    right_t = right if isinstance(right, tuple) else (right,)
-    if len(yours_t) != len(right_t):
-        return Grade(False, f"{name}: returns {len(yours_t)} values, {len(right_t)} expected.")
-    problems = []
-    for k, (a, b) in enumerate(zip(yours_t, right_t)):
-        a = np.asarray(a, dtype=float)
-        b = np.asarray(b, dtype=float)
-        if a.shape != b.shape:
-            problems.append(f"value {k + 1} has shape {a.shape}, expected {b.shape}")
-        elif relative_difference(a, b) > RTOL:
-            problems.append(f"value {k + 1} is off by {relative_difference(a, b):.1e} "
-                            "(relative)")
-    if not problems:
-        return Grade(True, f"{name}: OK, equal to the reference to float64 round-off.")
-    for mistake, (wrong, why) in fingerprints.items():
-        wrong_t = wrong if isinstance(wrong, tuple) else (wrong,)
-        if all(np.shape(a) == np.shape(b) and relative_difference(np.asarray(a, float),
-                                                                  np.asarray(b, float)) <= RTOL
-               for a, b in zip(yours_t, wrong_t)):
-            return Grade(False, f"{name}: NOT OK: {why}.")
-    return Grade(False, f"{name}: NOT OK: " + "; ".join(problems) + ".")
+def _values(name: str, fn: Callable, args: dict, right: tuple, what: list[str],
+            fingerprints: dict[str, tuple[tuple, str]]) -> Grade | None:
+    """None when ``fn`` gives the right answer on this case; else the verdict."""
+    called = call(fn, args)
+    if called.answer is None:
+        return _not_attempted(name, "it returns None")
+    if called.wrote:
+        return _wrong(name, f"it writes into its argument{'s' if len(called.wrote) > 1 else ''}"
+                            f" {', '.join(called.wrote)} (an in-place operation); compute new "
+                            "arrays instead, the caller still needs them")
+    found = problems(called.answer, right, what)
+    if found:
+        return _wrong(name, "; ".join(found))
+    if equal(called.answer, right):
+        return None
+    for wrong, why in fingerprints.values():
+        wrong = wrong if isinstance(wrong, tuple) else (wrong,)
+        if equal(called.answer, wrong):
+            return _wrong(name, why)
+    from reference.checking.compare import relative_difference
+
+    off = [f"{w} is off by {relative_difference(a, r):.1e} (relative)"
+           for w, a, r in zip(what, called.answer, right) if relative_difference(a, r) > 1e-9]
+    return _wrong(name, "; ".join(off))
 
 
-def _grade_sigmoid_backward(fn: Callable) -> Grade:
-    rng = np.random.default_rng(0)
-    z = rng.normal(size=(5, 4))
-    out, grad_out = 1 / (1 + np.exp(-z)), rng.normal(size=(5, 4))
-    yours = fn(grad_out.copy(), out.copy())
+def _cases(name: str, rng: np.random.Generator, fn: Callable, make: Callable,
+           count: int = 3) -> Grade:
+    """``make(rng)`` -> (args, right, what, fingerprints) for each of ``count`` cases."""
+    notes = []
+    for _ in range(count):
+        args, right, what, fingerprints = make(rng)
+        verdict = _values(name, fn, args, right, what, fingerprints)
+        if verdict is not None:
+            return verdict
+        answer = call(fn, args).answer
+        notes += [f"{what[k]} has shape {np.shape(answer[k])}: it keeps a batch axis "
+                  f"({np.shape(right[k])} expected; the values are right)"
+                  for k in kept_axis(answer, right) if f"{what[k]} has shape" not in
+                  " ".join(notes)]
+    return _right(name, "; ".join(notes) if notes else
+                  "equal to the reference to float64 round-off")
+
+
+def _sigmoid_case(rng: np.random.Generator) -> tuple:
+    n, units = rng.integers(3, 9), rng.integers(2, 7)
+    out = 1 / (1 + np.exp(-rng.normal(size=(n, units))))
+    grad_out = rng.normal(size=(n, units))
     sig = 1 / (1 + np.exp(-out))
-    fingerprints = {
+    return ({"grad_out": grad_out, "out": out}, (_sigmoid_backward(grad_out, out),), ["dL/dz"], {
         "upstream_missing": (out * (1 - out), "the local gradient h (1 - h) alone: multiply "
                                               "it by the upstream gradient grad_out"),
         "sigmoid_again": (grad_out * sig * (1 - sig), "sigmoid is applied to h again: h is "
@@ -134,106 +188,234 @@ def _grade_sigmoid_backward(fn: Callable) -> Grade:
                                                      "is h (1 - h)"),
         "half_formula": (grad_out * out, "the factor (1 - h) is missing"),
         "other_half": (grad_out * (1 - out), "the factor h is missing"),
-        "sign": (-grad_out * out * (1 - out), "the sign is flipped"),
-    }
-    return _compare("sigmoid_backward", yours, _sigmoid_backward(grad_out, out), fingerprints)
+        "sign": (-grad_out * out * (1 - out), "the sign is flipped")})
 
 
-def _grade_dense_backward(fn: Callable) -> Grade:
-    rng = np.random.default_rng(1)
-    X, W, grad_out = rng.normal(size=(6, 4)), rng.normal(size=(4, 3)), rng.normal(size=(6, 3))
-    yours = fn(grad_out.copy(), X.copy(), W.copy())
-    right = _dense_backward(grad_out, X, W)
-    grad_X, grad_W, grad_b = right
-    fingerprints = {
-        "weights_averaged": ((grad_X, grad_W / 6, grad_b / 6), "dL/dW and dL/db are averaged "
-                             "over the batch; here grad_out is already the gradient of the "
-                             "batch's loss, so sum (X^T grad_out, grad_out summed)"),
-        "bias_averaged": ((grad_X, grad_W, grad_b / 6), "dL/db is averaged over the batch "
-                                                        "while dL/dW sums: sum both"),
-        "bias_from_first_sample": ((grad_X, grad_W, grad_out[0]), "dL/db is the first "
-                                   "sample's gradient: sum grad_out over the batch"),
-        "sign": ((-grad_X, -grad_W, -grad_b), "every sign is flipped"),
-    }
-    if isinstance(yours, tuple) and len(yours) == 3:
-        shapes = [np.shape(v) for v in yours]
-        if shapes[1] == W.shape[::-1]:
-            return Grade(False, "dense_backward: NOT OK: dL/dW is transposed (grad_out^T X): "
-                                "it is X^T grad_out, shaped like W (n_in, n_out).")
-        if len(shapes[2]) == 2:
-            return Grade(False, "dense_backward: NOT OK: dL/db keeps one row per sample: sum "
-                                "grad_out over the batch (axis 0).")
-        if shapes[0] != X.shape:
-            return Grade(False, "dense_backward: NOT OK: dL/dX must be shaped like X: "
-                                "grad_out W^T.")
-    return _compare("dense_backward", yours, right, fingerprints)
+def _relu_case(rng: np.random.Generator) -> tuple:
+    n, units = rng.integers(3, 9), rng.integers(2, 7)
+    x = rng.normal(size=(n, units))
+    x.flat[rng.choice(x.size, size=2, replace=False)] = 0.0  # exact zeros: the kink
+    grad_out = rng.normal(size=x.shape)
+    return ({"grad_out": grad_out, "x": x}, (_relu_backward(grad_out, x),), ["dL/dx"], {
+        "at_zero": (grad_out * (x >= 0), "at x == 0 it passes the gradient on; the derivative "
+                                         "there is taken as 0 (torch's choice): mask x > 0"),
+        "mask_from_upstream": (grad_out * (grad_out > 0), "the mask is taken from grad_out "
+                                                          "instead of from x"),
+        "wrong_side": (grad_out * (x < 0), "the mask is on the wrong side of 0"),
+        "no_mask": (grad_out.copy(), "the mask is missing: grad_out passed back unchanged"),
+        "mask_alone": ((x > 0) * 1.0, "it returns the mask x > 0 (the local gradient) alone: "
+                                      "multiply it by the upstream gradient grad_out"),
+        "times_output": (grad_out * np.maximum(x, 0), "grad_out is multiplied by max(x, 0) "
+                                                      "instead of by the indicator x > 0")})
 
 
-def _grade_softmax_cross_entropy(fn: Callable) -> Grade:
-    rng = np.random.default_rng(2)
-    logits = rng.normal(size=(7, 4)) * 3
-    Y = np.eye(4)[rng.integers(0, 4, 7)]
-    yours = fn(logits.copy(), Y.copy())
+def _dense_case(rng: np.random.Generator) -> tuple:
+    n, n_in, n_out = rng.integers(4, 9), rng.integers(2, 6), rng.integers(2, 6)
+    X, W, grad_out = rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out)), \
+        rng.normal(size=(n, n_out))
+    gX, gW, gb = _dense_backward(grad_out, X, W)
+    return ({"grad_out": grad_out, "X": X, "W": W}, (gX, gW, gb), ["dL/dX", "dL/dW", "dL/db"], {
+        "averaged": ((gX, gW / n, gb / n), "dL/dW and dL/db are averaged over the batch; "
+                     "grad_out is already the gradient of the batch's loss, so sum (X^T "
+                     "grad_out, grad_out summed)"),
+        "bias_averaged": ((gX, gW, gb / n), "dL/db is averaged over the batch while dL/dW "
+                                            "sums: sum both"),
+        "bias_first_sample": ((gX, gW, grad_out[0]), "dL/db is the first sample's gradient: "
+                              "sum grad_out over the batch"),
+        "weights_averaged": ((gX, gW / n, gb), "dL/dW is averaged over the batch while dL/db "
+                                               "sums: grad_out is already the gradient of the "
+                                               "batch's loss, so sum both"),
+        "weights_transposed": ((gX, gW.T if n_in == n_out else None, gb),
+                               "dL/dW is transposed: grad_out^T X instead of X^T grad_out"),
+        "sign": ((-gX, -gW, -gb), "every sign is flipped"),
+        "dX_without_transpose": ((grad_out @ W if W.shape[0] == W.shape[1] else None, gW, gb),
+                                 "dL/dX uses W where it needs W^T")})
+
+
+def _softmax_case(rng: np.random.Generator) -> tuple:
+    n, C = rng.integers(4, 9), rng.integers(3, 6)
+    logits = rng.normal(size=(n, C)) * 3
+    Y = np.eye(C)[rng.integers(0, C, n)]
     loss, grad = _softmax_cross_entropy(logits, Y)
     p = np.exp(logits - logits.max(1, keepdims=True))
     p /= p.sum(1, keepdims=True)
-    fingerprints = {
-        "summed": ((loss * 7, grad * 7), "the loss and gradient are summed over the batch; "
-                                         "the mean divides both by n"),
-        "gradient_summed": ((loss, grad * 7), "the loss is the mean but the gradient is "
+    p_batch = np.exp(logits - logits.max(0))
+    p_batch /= p_batch.sum(0)  # softmax over the wrong axis: the samples
+    return ({"logits": logits, "Y": Y}, (loss, grad), ["the loss", "dL/dlogits"], {
+        "summed": ((loss * n, grad * n), "the loss and gradient are summed over the batch; the "
+                   "mean divides both by n"),
+        "gradient_summed": ((loss, grad * n), "the loss is the mean but the gradient is "
                                               "summed: divide (p - Y) by n"),
         "sign": ((loss, -grad), "the gradient's sign is flipped: it is p - Y, not Y - p"),
-        "sigmoid_habit": ((loss, (p - Y) * p * (1 - p) / 7), "the gradient is multiplied by "
+        "batch_axis": ((-np.mean((Y * np.log(p_batch)).sum(1)), (p_batch - Y) / n),
+                       "softmax is normalised over the batch (axis 0), not over each sample's "
+                       "classes (axis 1)"),
+        "log2": ((loss / np.log(2), grad), "the loss uses log base 2; cross-entropy's log is "
+                                           "the natural one (np.log)"),
+        "sigmoid_habit": ((loss, (p - Y) * p * (1 - p) / n), "the gradient is multiplied by "
                           "p (1 - p): with cross-entropy, softmax's derivative cancels and "
                           "the gradient is (p - Y) / n"),
-        "no_softmax": ((loss, (logits - Y) / 7), "the gradient uses the logits, not the "
+        "no_softmax": ((loss, (logits - Y) / n), "the gradient uses the logits, not the "
                        "softmax probabilities p"),
-    }
-    return _compare("softmax_cross_entropy", yours, (loss, grad), fingerprints)
+        "target_not_subtracted": ((loss, p / n), "the target is not subtracted: the gradient "
+                                  "is (p - Y) / n, not p / n")})
 
 
-def _grade_adam_step(fn: Callable) -> Grade:
+def _dropout_case(rng: np.random.Generator, backward: bool) -> tuple:
+    n, units = rng.integers(3, 9), rng.integers(2, 7)
+    x = rng.normal(size=(n, units))
+    p = float(rng.choice([0.2, 0.3, 0.6]))
+    keep = rng.random((n, units)) >= p
+    fn = _dropout_backward if backward else _dropout_forward
+    what = "dL/dx" if backward else "the output"
+    args = {"grad_out" if backward else "x": x, "keep": keep, "p": p}
+    return (args, (fn(x, keep, p),), [what], {
+        "not_inverted": ((x * keep,), "the kept units are not scaled by 1 / (1 - p): inverted "
+                                      "dropout scales them at training time"),
+        "keep_probability": ((x * keep / p,), "it divides by p, as if p were the probability "
+                                              "to keep; here p is the probability to drop "
+                                              "(torch's), so divide by 1 - p"),
+        "mask_inverted": ((x * ~keep / (1 - p),), "the mask is inverted: the dropped units pass, "
+                                                  "the kept ones do not"),
+        "times_p": ((x * keep * (1 - p),), "it multiplies by 1 - p instead of dividing"),
+        "no_mask": ((x / (1 - p),), "the mask is missing: every unit is scaled, none dropped"),
+        "identity": ((x.copy(),), "it passes its input through unchanged: neither the mask nor "
+                                  "the scaling by 1 / (1 - p) is applied")})
+
+
+def _grade_adam(fn: Callable, rng: np.random.Generator) -> Grade:
+    name = "adam_step"
+    probe, state = np.zeros(3), {}
+    result = fn(probe, np.ones(3), state, lr=1e-3)
+    if result is None and not probe.any() and not state:
+        return _not_attempted(name, "the parameter did not change and the state stays empty")
+    if result is None and not probe.any():
+        return _wrong(name, "the parameter did not change: it is rebound (param = param - "
+                            "...) inside the function, not updated; update it in place "
+                            "(param -= ..., or param[...] = ...)")
+    moved = []
+    for rate in (0.01, 0.02):
+        param = np.zeros(3)
+        answer = fn(param, np.ones(3), {}, lr=rate)
+        moved.append(np.asarray(answer) if answer is not None and not np.shares_memory(
+            np.asarray(answer), param) else param)
+    if moved[0].any() and np.array_equal(moved[0], moved[1]):
+        return _wrong(name, "it ignores its lr argument: the first step is the same for lr = "
+                            "0.01 and lr = 0.02; use lr, not a number of your own")
     states: dict = {}
+    returned = {"seen": False}
+    # hyperparameters away from the defaults, so that an answer ignoring one is caught
+    lr, beta_1, beta_2, eps = (float(rng.choice(v)) for v in
+                               ([0.01, 0.02, 0.005], [0.8, 0.85], [0.99, 0.995], [1e-7, 1e-6]))
 
-    def step(params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def step(params: list, grads: list) -> list:
+        new = []
         for k, (p, g) in enumerate(zip(params, grads)):
-            fn(p, g, states.setdefault(k, {}), lr=1e-3)
+            answer = fn(p, g.copy(), states.setdefault(k, {}), lr=lr, beta_1=beta_1,
+                        beta_2=beta_2, eps=eps)
+            if answer is not None and not np.shares_memory(np.asarray(answer), p):
+                returned["seen"] = True
+                new.append(np.asarray(answer))
+            else:
+                new.append(p)
+        return new
 
-    probe = np.zeros(3)
-    if fn(probe, np.ones(3), {}, lr=1e-3) is None and not probe.any():
-        return Grade(False, "adam_step: not attempted yet (the parameter did not change).")
-    report = check_optimizer(step, optimizer="adam", lr=1e-3)
+    shapes = [(int(rng.integers(2, 6)), int(rng.integers(2, 6))), (int(rng.integers(2, 6)),)]
+    report = check_optimizer(step, optimizer="adam", lr=lr, betas=(beta_1, beta_2), eps=eps,
+                             shapes=shapes, seed=int(rng.integers(2**31)))
     if report.ok:
-        return Grade(True, f"adam_step: OK, equal to {' and '.join(report.matches)}.")
-    return Grade(False, "adam_step: NOT OK: " + " ".join(report.diagnosis))
+        note = f"equal to {' and '.join(report.matches)}"
+        if returned["seen"]:
+            note += "; it returns the new parameter where the exercise asks for an in-place " \
+                    "update (param -= ...): full marks, but write into param"
+        return _right(name, note)
+    return _wrong(name, " ".join(report.diagnosis).rstrip("."))
 
 
-def _grade_backprop(fn: Callable) -> Grade:
-    rng = np.random.default_rng(3)
-    X, Y = rng.normal(size=(10, 5)), np.eye(3)[rng.integers(0, 3, 10)]
-    params = [rng.normal(0, 0.5, (5, 4)), rng.normal(0, 0.1, 4), rng.normal(0, 0.5, (4, 3)),
-              rng.normal(0, 0.1, 3)]
-    if fn([p.copy() for p in params], X, Y) is None:
-        return Grade(False, "backprop: not attempted yet (it returns None).")
-    report = check_backprop(fn, params, X, Y, activation="logistic", output="softmax")
+def _backprop_data(rng: np.random.Generator) -> tuple:
+    n, n_in, hidden, C = (int(v) for v in (rng.integers(6, 13), rng.integers(3, 7),
+                                           rng.integers(3, 7), rng.integers(3, 5)))
+    X, Y = rng.normal(size=(n, n_in)), np.eye(C)[rng.integers(0, C, n)]
+    params = [rng.normal(0, 0.5, (n_in, hidden)), rng.normal(0, 0.1, hidden),
+              rng.normal(0, 0.5, (hidden, C)), rng.normal(0, 0.1, C)]
+    return params, X, Y
+
+
+def _grade_backprop(fn: Callable, rng: np.random.Generator, steps: bool = False) -> Grade:
+    name = "backprop_steps" if steps else "backprop"
+    params, X, Y = _backprop_data(rng)
+    called = call(fn, {"params": [p.copy() for p in params], "X": X, "Y": Y})
+    if called.answer is None:
+        return _not_attempted(name, "it returns None")
+    if called.wrote:
+        return _wrong(name, f"it writes into its argument{'s' if len(called.wrote) > 1 else ''} "
+                            f"{', '.join(called.wrote)} (an in-place operation); compute new "
+                            "arrays instead")
+    nodes = {"dz2": "z2", "dh1": "h1", "dz1": "z1"} if steps else None
+    extra: set[str] = set()
+
+    def asked_steps_only(*args: object) -> object:
+        """(grads, steps) with only the steps the exercise asks for (others are ignored)."""
+        out = fn(*args)
+        if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict):
+            extra.update(str(k) for k in out[1] if k not in nodes)
+            return out[0], {k: v for k, v in out[1].items() if k in nodes}
+        return out
+
+    report = check_backprop(asked_steps_only if steps else fn, params, X, Y,
+                            activation="logistic", output="softmax", nodes=nodes,
+                            check_loss=False)
     if report.ok and report.conventions.get("batch", "").startswith("averaged"):
-        return Grade(True, "backprop: OK, every gradient exact (the mean over the batch).")
+        note = "every gradient exact (the mean over the batch)" + (", every step right"
+                                                                   if steps else "")
+        if extra:
+            note += f"; the other entries of its dict ({', '.join(sorted(extra))}) are ignored"
+        return _right(name, note)
     if report.ok:
-        return Grade(False, "backprop: NOT OK: the gradients are exact but of the loss summed "
-                            "over the batch; this exercise asks for the mean (divide by n).")
-    return Grade(False, "backprop: NOT OK: " + " ".join(report.diagnosis))
+        return _wrong(name, "the gradients are exact but of the loss summed over the batch; "
+                            "this exercise asks for the mean (divide by n)")
+    return _wrong(name, " ".join(report.diagnosis).rstrip("."))
 
 
-GRADERS = {"sigmoid_backward": _grade_sigmoid_backward,
-           "dense_backward": _grade_dense_backward,
-           "softmax_cross_entropy": _grade_softmax_cross_entropy,
-           "adam_step": _grade_adam_step, "backprop": _grade_backprop}
+EXERCISES = {
+    "sigmoid_backward": lambda fn, rng: _cases("sigmoid_backward", rng, fn, _sigmoid_case),
+    "relu_backward": lambda fn, rng: _cases("relu_backward", rng, fn, _relu_case),
+    "dense_backward": lambda fn, rng: _cases("dense_backward", rng, fn, _dense_case),
+    "softmax_cross_entropy": lambda fn, rng: _cases("softmax_cross_entropy", rng, fn,
+                                                    _softmax_case),
+    "dropout_forward": lambda fn, rng: _cases("dropout_forward", rng, fn,
+                                              lambda r: _dropout_case(r, backward=False)),
+    "dropout_backward": lambda fn, rng: _cases("dropout_backward", rng, fn,
+                                               lambda r: _dropout_case(r, backward=True)),
+    "adam_step": _grade_adam,
+    "backprop": _grade_backprop,
+    "backprop_steps": lambda fn, rng: _grade_backprop(fn, rng, steps=True),
+}
 
 
-def grade(name: str, fn: Callable) -> Grade:
-    """Grade your function for exercise ``name``: the verdict (``.ok``, ``.text``), which a
-    notebook cell shows as its text."""
+def grade(name: str, fn: Callable, seed: int | None = None) -> Grade:
+    """Grade your function for exercise ``name`` on cases drawn now (``seed`` fixes them):
+    the verdict (``.ok``, ``.text``, ``.points``), which a notebook cell shows as its text.
+
+    Example
+    -------
+    >>> def sigmoid_backward(grad_out, out):
+    ...     return grad_out * out * (1 - out)
+    >>> grade("sigmoid_backward", sigmoid_backward).ok
+    True
+    """
+    if name not in EXERCISES:
+        raise ValueError(f"no exercise {name!r}; the exercises are {', '.join(EXERCISES)}.")
+    if not callable(fn):
+        return _not_attempted(name, f"{type(fn).__name__} is not a function")
+    rng = np.random.default_rng(seed)
     try:
-        return GRADERS[name](fn)
+        with np.errstate(all="ignore"):
+            verdict = EXERCISES[name](fn, rng)
+    except NotImplementedError:
+        return _not_attempted(name, "it raises NotImplementedError")
     except Exception as error:  # noqa: BLE001 - the student's code may fail in any way
-        return Grade(False, f"{name}: NOT OK: it raised {type(error).__name__}: {error}")
+        cause = error.__cause__ if isinstance(error, ValueError) and error.__cause__ else error
+        return _wrong(name, f"it raised {type(cause).__name__}: {cause}".split("\n")[0])
+    verdict.name = name
+    return verdict

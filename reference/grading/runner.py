@@ -1,0 +1,69 @@
+"""Grading the exercise functions a submission defined, each within a time limit.
+
+Runs where the student's code runs (a fresh Python process for a ``.py`` file, the fresh
+Jupyter kernel that executed a notebook): each exercise is graded under a SIGALRM timer, so
+an infinite loop costs that exercise and nothing else, and the results go back as one JSON
+line on stdout, after ``MARK``. The references are used once before the timers start, so
+that their first use (torch's lazy imports take seconds) is not counted against a student.
+"""
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from reference.grading.exercises import EXERCISES, POINTS, grade, solution
+
+MARK = "@@grading-results@@"
+
+
+class _Timeout(BaseException):
+    """Raised in the student's code when its time is up (a BaseException, so that a bare
+    ``except Exception`` in the student's code cannot swallow it)."""
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise _Timeout
+
+
+def grade_namespace(namespace: dict, seed: int, timeout: float,
+                    reasons: dict[str, str] | None = None) -> list[dict]:
+    """One result per exercise: name, score, max_score, output, execution_time.
+    ``reasons``: why an exercise may be missing (a cell or a line that raised before it)."""
+    for name in EXERCISES:  # the references' first use (torch's lazy imports), untimed
+        grade(name, solution(name), seed=0)
+    results = []
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    try:
+        for index, name in enumerate(EXERCISES):
+            fn = namespace.get(name)
+            start = time.perf_counter()
+            if not callable(fn):
+                why = (reasons or {}).get(name, "it is not defined")
+                results.append({"name": name, "score": 0.0, "max_score": float(POINTS),
+                                "output": f"{name}: not attempted ({why}).",
+                                "execution_time": 0.0})
+                continue
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            try:
+                verdict = grade(name, fn, seed=seed * 1000 + index)
+                score, output = verdict.points, verdict.text
+            except _Timeout:
+                score, output = 0.0, (f"{name}: NOT OK: it ran past the time limit of "
+                                      f"{timeout:g} s (an infinite loop?).")
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+            if name in (reasons or {}):
+                output += f" (note: {reasons[name]})"
+            results.append({"name": name, "score": float(score), "max_score": float(POINTS),
+                            "output": output,
+                            "execution_time": round(time.perf_counter() - start, 3)})
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+    return results
+
+
+def report(results: list[dict], write: Callable[[str], object] = sys.stdout.write) -> None:
+    """The results as one marked JSON line (for the process that runs the grading)."""
+    write(MARK + json.dumps(results) + "\n")

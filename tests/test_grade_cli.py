@@ -1,0 +1,210 @@
+"""``python -m reference.grade``: whole submissions (``.py`` files and ``.ipynb`` notebooks
+assembled from the blind gallery of ``tests/gallery/student_answers.py``) get the marks their
+answers deserve; a loop, a raise or a broken cell costs only its exercise; what cannot be
+graded exits 2 with one line; the Gradescope results validate against its format."""
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import jupytext
+import nbformat
+import pytest
+
+from reference.grading import cli, submission
+from reference.grading.exercises import EXERCISES, POINTS
+from tests.gallery.student_answers import ANSWERS, SUBMISSIONS
+
+ROOT = Path(__file__).resolve().parents[1]
+BY_NAME = {a["name"]: a for a in ANSWERS}
+
+# Gradescope's autograder results (https://gradescope-autograders.readthedocs.io, "Output
+# format"): the keys it reads, and no others, so that a misspelt key fails here.
+GRADESCOPE = {
+    "type": "object", "additionalProperties": False, "required": ["score", "tests"],
+    "properties": {
+        "score": {"type": "number", "minimum": 0}, "execution_time": {"type": "number"},
+        "output": {"type": "string"}, "visibility": {"enum": ["visible", "hidden",
+                                                               "after_due_date",
+                                                               "after_published"]},
+        "tests": {"type": "array", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["name", "score", "max_score", "output"],
+            "properties": {"name": {"type": "string"}, "score": {"type": "number"},
+                           "max_score": {"type": "number"}, "output": {"type": "string"},
+                           "visibility": {"enum": ["visible", "hidden", "after_due_date",
+                                                   "after_published"]}}}}}}
+
+
+def _source(names: list[str]) -> str:
+    return "\n\n".join(BY_NAME[n]["source"] for n in names)
+
+
+def _py(tmp_path: Path, submission_name: str) -> Path:
+    path = tmp_path / f"{submission_name}.py"
+    path.write_text(_source(SUBMISSIONS[submission_name]["answers"]))
+    return path
+
+
+def _notebook(tmp_path: Path, names: list[str], name: str = "alice") -> Path:
+    """The handed-out notebook with each exercise's cell replaced by an answer's source."""
+    notebook = jupytext.read(ROOT / "notebooks" / "09_exercises.py")
+    answers = {BY_NAME[n]["exercise"]: BY_NAME[n]["source"] for n in names}
+    for cell in notebook.cells:
+        match = re.search(r"^def (\w+)\(", cell.source, re.M)
+        if cell.cell_type == "code" and match and match.group(1) in answers:
+            cell.source = answers[match.group(1)]
+            if match.group(1) == "dropout_forward" and "dropout_backward" in answers:
+                cell.source += "\n\n" + answers["dropout_backward"]
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def _scores(results: list[dict]) -> dict[str, float]:
+    return {r["name"]: r["score"] for r in results}
+
+
+@pytest.mark.parametrize("name", sorted(SUBMISSIONS))
+def test_a_python_submission_gets_full_marks_exactly_where_deserved(name, tmp_path):
+    results = submission.grade_submission(_py(tmp_path, name), seed=3, timeout=3)
+    assert [r["name"] for r in results] == list(EXERCISES)
+    full = set(SUBMISSIONS[name]["expected_full"])
+    assert _scores(results) == {e: (POINTS if e in full else 0.0) for e in EXERCISES}
+    answered = {BY_NAME[n]["exercise"] for n in SUBMISSIONS[name]["answers"]}
+    for r in results:
+        if r["name"] not in answered:
+            assert "not attempted" in r["output"]
+    if name == "with_infinite_loop":  # the loop costs its exercise only, and says so
+        adam = next(r for r in results if r["name"] == "adam_step")
+        assert "ran past the time limit of 3 s" in adam["output"]
+
+
+def test_a_line_that_raises_at_the_top_costs_what_follows_and_says_where(tmp_path):
+    path = tmp_path / "half.py"
+    path.write_text(_source(SUBMISSIONS["all_right"]["answers"][:3])
+                    + "\n\nimport no_such_module_here\n\n"
+                    + _source(SUBMISSIONS["all_right"]["answers"][3:]))
+    results = submission.grade_submission(path, 0, 5)
+    line = path.read_text().splitlines().index("import no_such_module_here") + 1
+    for r in results[:3]:
+        assert r["score"] == POINTS, r
+    for r in results[3:]:
+        assert r["score"] == 0 and "not attempted" in r["output"]
+        assert f"raised ModuleNotFoundError at line {line}" in r["output"]
+
+
+def test_a_top_level_loop_is_stopped_within_the_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(submission, "LOAD_BUDGET", 3.0)
+    path = tmp_path / "spin.py"
+    path.write_text("while True:\n    pass\n")
+    start = time.perf_counter()
+    results = submission.grade_submission(path, 0, 0.5)
+    assert time.perf_counter() - start < 3 + 0.5 * len(EXERCISES) + 10 + 15
+    assert all(r["score"] == 0 and "did not finish loading" in r["output"] for r in results)
+
+
+def test_a_notebook_with_every_answer_right_gets_full_marks(tmp_path):
+    path = _notebook(tmp_path, SUBMISSIONS["all_right_unusual"]["answers"])
+    results = submission.grade_submission(path, 5, 5)
+    assert _scores(results) == dict.fromkeys(EXERCISES, float(POINTS))
+    notes = " ".join(r["output"] for r in results)
+    assert "keeps a batch axis" in notes and "returns the new parameter" in notes
+
+
+def test_the_untouched_notebook_is_all_not_attempted(tmp_path):
+    path = tmp_path / "09_exercises.ipynb"
+    path.write_bytes((ROOT / "notebooks" / "09_exercises.ipynb").read_bytes())
+    results = submission.grade_submission(path, 0, 5)
+    assert all(r["score"] == 0 and "not attempted" in r["output"] for r in results), results
+
+
+def test_a_notebook_cell_that_raises_or_spins_costs_its_exercise_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(submission, "CELL_MIN", 4.0)
+    path = _notebook(tmp_path, SUBMISSIONS["all_right"]["answers"])
+    notebook = nbformat.read(path, 4)
+    for cell in notebook.cells:
+        if "def relu_backward" in cell.source:
+            cell.source += "\n\nwhile True:\n    pass\n"  # after the def: still graded
+        if "def softmax_cross_entropy" in cell.source:
+            cell.source = "1 / 0\n\n" + cell.source  # before the def: never defined
+    nbformat.write(notebook, path)
+    results = {r["name"]: r for r in submission.grade_submission(path, 0, 1)}
+    assert "interrupted" in results["relu_backward"]["output"]
+    assert results["relu_backward"]["score"] == POINTS
+    assert results["softmax_cross_entropy"]["score"] == 0
+    assert "raised ZeroDivisionError" in results["softmax_cross_entropy"]["output"]
+    assert [n for n, r in results.items() if r["score"] == POINTS] == \
+        [n for n in EXERCISES if n != "softmax_cross_entropy"]
+
+
+def test_a_memorised_answer_does_not_pass_another_seed():
+    from reference.grading.exercises import grade, solution
+
+    seen: dict[bytes, object] = {}
+    right = solution("sigmoid_backward")
+
+    def learn(grad_out, out):
+        seen[grad_out.tobytes() + out.tobytes()] = right(grad_out, out)
+        return seen[grad_out.tobytes() + out.tobytes()]
+
+    assert grade("sigmoid_backward", learn, seed=0).ok
+
+    def recite(grad_out, out):
+        return seen.get(grad_out.tobytes() + out.tobytes(), grad_out * 0)
+
+    assert grade("sigmoid_backward", recite, seed=0).ok  # the very same cases
+    assert not grade("sigmoid_backward", recite, seed=1).ok
+
+
+def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reference.grade", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_the_command_prints_a_line_per_exercise_and_writes_gradescope_json(tmp_path):
+    path = _py(tmp_path, "typical")
+    out = tmp_path / "results" / "alice.json"
+    done = _run(str(path), "--json", str(out), "--seed", "7", cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    assert [line.split()[0] for line in lines] == [*EXERCISES, "total"]
+    assert lines[-1].split()[1] == f"{3 * POINTS}/{len(EXERCISES) * POINTS}"
+    results = json.loads(out.read_text())
+    jsonschema.validate(results, GRADESCOPE)
+    assert results["score"] == 3 * POINTS == sum(t["score"] for t in results["tests"])
+    assert [t["name"] for t in results["tests"]] == list(EXERCISES)
+    assert not list(out.parent.glob("*.partial"))
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda d: d / "missing.ipynb", "no such file"),
+    (lambda d: d, "not a file"),
+    (lambda d: (d / "answers.txt").write_text("def f(): pass") and d / "answers.txt",
+     "not a notebook (.ipynb) or a Python file (.py)"),
+    (lambda d: (d / "broken.py").write_text("def f(:\n    pass\n") and d / "broken.py",
+     "a syntax error at line 1"),
+    (lambda d: (d / "broken.ipynb").write_text("{not json") and d / "broken.ipynb",
+     "not a readable notebook"),
+])
+def test_what_cannot_be_graded_exits_2_with_one_line(make, words, tmp_path):
+    path = make(tmp_path)
+    out = tmp_path / "results.json"
+    status = cli.main([str(path), "--json", str(out)])
+    assert status == 2 and not out.exists()
+    done = _run(str(path), cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and words in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("args,words", [(["--timeout", "0"], "--timeout"),
+                                        (["--timeout", "nan"], "--timeout"),
+                                        (["--seed", "-1"], "--seed")])
+def test_bad_options_are_refused_by_name(args, words, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main([str(_py(tmp_path, "all_right")), *args])
+    assert stop.value.code == 2 and words in capsys.readouterr().err
