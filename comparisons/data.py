@@ -4,6 +4,7 @@ downloaded."""
 
 import gzip
 import os
+import stat
 import struct
 import zlib
 from typing import BinaryIO
@@ -92,6 +93,9 @@ def read_idx(path: str, max_bytes: int = IDX_BUDGET) -> np.ndarray:
     and nothing may follow. Any problem is a ValueError naming the file.
     """
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block, a device not end
+            raise ValueError(f"{path} is not a regular file (a FIFO, a device or a socket); "
+                             "give the IDX file itself")
         with open(path, "rb") as raw:
             gzipped = raw.read(2) == GZIP_MAGIC
         with (gzip.open if gzipped else open)(path, "rb") as f:
@@ -117,6 +121,9 @@ def read_idx(path: str, max_bytes: int = IDX_BUDGET) -> np.ndarray:
         raise ValueError(f"{path} cannot be read: {error}; it is corrupted or truncated") \
             from None
     return np.frombuffer(body, dtype=np.uint8).reshape(shape)
+
+
+MIN_TRAIN, MIN_TEST = 200, 10  # the textbook's batches of 100, the gradient check's samples
 
 
 def load_mnist(data_dir: str | None) -> Split:
@@ -147,6 +154,13 @@ def load_mnist(data_dir: str | None) -> Split:
         if labels.size and labels.max() > 9:
             raise ValueError(f"{paths[part + '_labels']} holds a label {labels.max()}; MNIST's "
                              "are 0 to 9")
+    n_train, n_test = len(arrays["train_images"]), len(arrays["test_images"])
+    digits_seen = np.unique(arrays["train_labels"]).size
+    if n_train < MIN_TRAIN or digits_seen < 10 or n_test < MIN_TEST:
+        raise ValueError(f"{paths['train_images']} and {paths['test_images']} hold {n_train} "
+                         f"training images ({digits_seen} of the 10 digits) and {n_test} test "
+                         f"images; the report needs at least {MIN_TRAIN} training images "
+                         f"showing every digit and {MIN_TEST} test images")
     X_tr = arrays["train_images"].reshape(len(arrays["train_images"]), -1) / 255.0
     X_te = arrays["test_images"].reshape(len(arrays["test_images"]), -1) / 255.0
     return X_tr, X_te, arrays["train_labels"].astype(int), arrays["test_labels"].astype(int)

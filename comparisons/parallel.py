@@ -10,17 +10,17 @@ A Ctrl-C must stop the run, not leave a half-trained model in the report: scikit
 the twins, as it does) catch ``KeyboardInterrupt`` inside ``fit`` and only warn "Training
 interrupted by user." Inside a task that warning is an error, which the caller sees as
 ``KeyboardInterrupt``.
+
+joblib, threadpoolctl and torch are imported where they are used, so that a command can ask
+for ``default_jobs()`` before it loads them.
 """
 
 import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-
-import joblib
-import torch
-from threadpoolctl import threadpool_limits
 
 INTERRUPTED = "Training interrupted by user"
 
@@ -33,6 +33,9 @@ def default_jobs() -> int:
 @contextmanager
 def one_thread() -> Iterator[None]:
     """One BLAS/OpenMP thread and one torch thread, restored afterwards."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
     torch_threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -59,6 +62,8 @@ def stop_workers() -> None:
     """Kill the worker processes that parallel runs started, if any. After a Ctrl-C none may
     be left behind: idle, loky's workers would otherwise live on for minutes, holding their
     memory and the terminal's output."""
+    if "joblib" not in sys.modules:  # no parallel run has started
+        return
     from joblib.externals.loky import reusable_executor
 
     executor = reusable_executor._executor
@@ -79,6 +84,8 @@ def run_tasks(tasks: Sequence[tuple[Callable, tuple]], jobs: int = 1,
     if jobs == 1:
         stream = (_run_task(function, args) for function, args in tasks)
     else:
+        import joblib
+
         parallel = joblib.Parallel(n_jobs=jobs, backend="loky", return_as="generator")
         stream = parallel(joblib.delayed(_run_task)(function, args) for function, args in tasks)
     for result in stream:

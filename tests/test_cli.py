@@ -47,7 +47,11 @@ def mnist_folder(folder, n_train=20, n_test=10, compress=True, image_shape=(28, 
 
 def fails_fast(argv, capsys, *words):
     start = time.perf_counter()
-    assert main([*argv, "--quiet"]) == 2
+    try:
+        status = main([*argv, "--quiet"])
+    except SystemExit as stop:  # argparse's error(): the same one line and status
+        status = stop.code
+    assert status == 2
     assert time.perf_counter() - start < 10  # refused before any training
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err, err
@@ -163,7 +167,7 @@ def _maps_torch(pid):
         return False
 
 
-@pytest.mark.parametrize("moment", ["while the libraries load", "during the parallel fits"])
+@pytest.mark.parametrize("moment", ["while the libraries load"])  # the fits: test_commands
 def test_ctrl_c_stops_at_once_with_130_and_leaves_no_report_and_no_worker(tmp_path, moment):
     out = tmp_path / "report"
     process = subprocess.Popen(
@@ -235,3 +239,19 @@ def test_a_second_run_replaces_the_report_and_keeps_other_files(tmp_path):
                      "--out", str(out)]) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == ["figures", "notes.txt", "report.html", "report.md", "results.json"]
+
+
+@pytest.mark.parametrize("n_train,n_test", [(3, 10), (0, 10), (300, 0)])
+def test_mnist_files_too_small_for_the_report_are_refused(n_train, n_test, tmp_path, capsys):
+    folder = mnist_folder(tmp_path / "mnist", n_train=n_train, n_test=n_test)
+    fails_fast(["--dataset", "mnist", "--data-dir", str(folder), "--out", str(tmp_path / "o")],
+               capsys, "the report needs at least 200 training images")
+
+
+def test_an_idx_path_that_is_a_fifo_is_refused_not_read(tmp_path, capsys):
+    folder = mnist_folder(tmp_path / "mnist")
+    path = folder / (MNIST_FILES["train_images"] + ".gz")
+    path.unlink()
+    os.mkfifo(path)
+    fails_fast(["--dataset", "mnist", "--data-dir", str(folder), "--out", str(tmp_path / "o")],
+               capsys, "is not a regular file")

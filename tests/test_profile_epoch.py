@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from comparisons import profile_epoch
+from comparisons.bench import profile as profile_epoch
 from comparisons.bench.contenders import Config, data
 from scratch import network, training
 from scratch.layers import dense

@@ -5,6 +5,8 @@
 - ``measure.py``: adjacent pairs, probes of the machine's speed, discarded pairs.
 - ``table.py``: the results as Markdown (docs/bench.md).
 - ``cli.py``: the command's arguments and files.
+- ``profile.py``: where a scratch epoch's time goes, timed inside a real fit (its command
+  is ``python -m comparisons.profile_epoch``).
 - ``checker.py``: ``python -m comparisons.bench.checker``, how long ``check_backprop`` takes
   on an idle machine and beside busy processes.
 """
