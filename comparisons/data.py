@@ -154,13 +154,6 @@ def load_mnist(data_dir: str | None) -> Split:
         if labels.size and labels.max() > 9:
             raise ValueError(f"{paths[part + '_labels']} holds a label {labels.max()}; MNIST's "
                              "are 0 to 9")
-    n_train, n_test = len(arrays["train_images"]), len(arrays["test_images"])
-    digits_seen = np.unique(arrays["train_labels"]).size
-    if n_train < MIN_TRAIN or digits_seen < 10 or n_test < MIN_TEST:
-        raise ValueError(f"{paths['train_images']} and {paths['test_images']} hold {n_train} "
-                         f"training images ({digits_seen} of the 10 digits) and {n_test} test "
-                         f"images; the report needs at least {MIN_TRAIN} training images "
-                         f"showing every digit and {MIN_TEST} test images")
     X_tr = arrays["train_images"].reshape(len(arrays["train_images"]), -1) / 255.0
     X_te = arrays["test_images"].reshape(len(arrays["test_images"]), -1) / 255.0
     return X_tr, X_te, arrays["train_labels"].astype(int), arrays["test_labels"].astype(int)
@@ -190,5 +183,11 @@ def mnist(data_dir: str | None = None) -> tuple[Split, str]:
                        f"{len(split[0]):,} training and {len(split[1]):,} test images; pixels "
                        "/ 255")
     split = load_mnist(data_dir)
+    n_train, n_test, digits_seen = len(split[0]), len(split[1]), np.unique(split[2]).size
+    if n_train < MIN_TRAIN or digits_seen < 10 or n_test < MIN_TEST:
+        raise ValueError(f"the MNIST files in {data_dir} hold {n_train} training images "
+                         f"({digits_seen} of the 10 digits) and {n_test} test images; the "
+                         f"report needs at least {MIN_TRAIN} training images showing every "
+                         f"digit and {MIN_TEST} test images")
     return split, (f"MNIST from the IDX files in {data_dir}: {len(split[0]):,} training and "
                    f"{len(split[1]):,} test images; pixels / 255")

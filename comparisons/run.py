@@ -27,6 +27,7 @@ from comparisons.report import (
     figures,
     lecture,
     lecture_figures,
+    plotting,
     textbook,
 )
 from comparisons.report.conventions import ROWS
@@ -69,7 +70,8 @@ def prepare(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace, argv: list[str], plan: dict) -> tuple[dict, dict]:
-    """Every experiment; (results, figures)."""
+    """Every experiment; (results, figures: name -> (figure, caption, alt text, the figure
+    laid out for a phone))."""
     started = time.perf_counter()
     names, seeds, jobs, definitions = (plan["names"], plan["seeds"], plan["jobs"],
                                        plan["definitions"])
@@ -139,12 +141,15 @@ def run(args: argparse.Namespace, argv: list[str], plan: dict) -> tuple[dict, di
             results["benchmark"] = json.load(f)
     results["settings"]["wall_seconds"] = time.perf_counter() - started
     figs = make_figures(results, kept, single_layer_models, ancestor_models, definitions)
-    return results, figs
+    with plotting.phone():  # the same figures laid out for a narrow screen
+        narrow = make_figures(results, kept, single_layer_models, ancestor_models, definitions)
+    return results, {name: (*figs[name], narrow[name][0]) for name in figs}
 
 
 def make_figures(results: dict, kept: dict, single_layer_models: dict, ancestor_models: dict,
                  definitions: dict) -> dict[str, tuple]:
-    """name -> (figure, caption, alt text), for every figure the results allow."""
+    """name -> (figure, caption, alt text), for every figure the results allow (laid out for
+    a phone under ``plotting.phone()``)."""
     datasets, lec = results["datasets"], results["lecture"]
     figs = {
         "accuracy": (figures.accuracy(datasets), "test accuracy per seed"),

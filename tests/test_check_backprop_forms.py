@@ -352,6 +352,37 @@ def test_property_a_hostile_result_never_gives_ok(kind, position, loss):
     assert not report.ok, str(report)
 
 
+HOSTILE_LOSS = st.sampled_from(["constant", "nan", "inf", "complex", "string", "negated",
+                                "doubled", "none", "array of one", "array of two"])
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(kind=HOSTILE_LOSS, as_list=st.booleans())
+def test_property_a_hostile_loss_never_gives_ok(kind, as_list):
+    """Right gradients with a wrong loss beside them: NOT OK, or a one-line error; the one
+    harmless form (the right loss as an array of one value) may pass."""
+    student = Student(batch="sum")
+    X, Y = data(12, 5, 3)
+
+    def hostile(params, X, Y):
+        value, grads = student(params, X, Y)
+        loss = {"constant": 0.5, "nan": np.nan, "inf": np.inf, "complex": value + 1j,
+                "string": "loss", "negated": -value, "doubled": 2 * value, "none": None,
+                "array of one": np.array([value]),
+                "array of two": np.array([value, value])}[kind]
+        return [loss, grads] if as_list else (loss, grads)
+
+    try:
+        report = check_backprop(hostile, init(UNITS), X, Y)
+    except (ValueError, TypeError) as error:
+        assert "\n" not in str(error) and "grad_fn" in str(error)
+        return
+    if kind == "array of one":
+        assert report.ok, str(report)
+    else:
+        assert not report.ok, str(report)
+
+
 # --- the first wrong step ------------------------------------------------------------------------
 
 def two_layer(bug=None):

@@ -18,13 +18,6 @@ from comparisons.report.lecture import dropout_gap
 from comparisons.report.page import verdict
 
 
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("report")
-    assert main(["--quick", "--quiet", "--out", str(out)]) == 0
-    return out
-
-
 def test_quick_run_writes_the_three_files(quick_report):
     for name in ("results.json", "report.html", "report.md"):
         assert (quick_report / name).stat().st_size > 1000

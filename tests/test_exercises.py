@@ -101,3 +101,92 @@ def test_code_that_raises_gets_a_verdict_not_a_traceback():
 
     verdict = grade("dense_backward", dense_backward)
     assert not verdict.ok and "raised ValueError: matmul" in verdict.text
+
+
+# --- hostile answers are never OK ------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SPOILS = ["nan", "inf", "complex", "object", "string", "none", "drop", "extra", "double",
+          "zero", "transpose", "list_of_lists"]
+
+
+def _spoil(value, kind):
+    value = np.asarray(value, dtype=float)
+    if kind == "nan":
+        out = value.copy()
+        out.flat[0] = np.nan
+        return out
+    return {"inf": lambda: value + np.inf, "complex": lambda: value + 1e-3j,
+            "object": lambda: np.array([object()] * value.size, dtype=object),
+            "string": lambda: "the answer", "none": lambda: None,
+            "double": lambda: 2 * value, "zero": lambda: np.zeros_like(value),
+            "transpose": lambda: value.T if value.ndim == 2 and value.shape[0] !=
+            value.shape[1] else value + 1, "list_of_lists": lambda: (value + 1).tolist()}[kind]()
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(name=st.sampled_from([n for n in EXERCISES if n != "adam_step"]),
+       kind=st.sampled_from(SPOILS), position=st.integers(0, 3), seed=st.integers(0, 5))
+def test_property_a_spoiled_answer_is_never_ok(name, kind, position, seed):
+    right = solution(name)
+
+    def spoiled(*args):
+        answer = right(*args)
+        if name == "backprop_steps":
+            grads, steps = answer
+            grads = list(grads)
+            k = position % len(grads)
+            grads[k] = _spoil(grads[k], kind) if kind not in ("drop", "extra") else grads[k]
+            if kind == "drop":
+                grads = grads[:-1]
+            elif kind == "extra":
+                grads = [*grads, grads[0]]
+            return grads, steps
+        values = list(answer) if isinstance(answer, (tuple, list)) else [answer]
+        k = position % len(values)
+        if kind == "drop":
+            values = values[:-1]
+        elif kind == "extra":
+            values = [*values, values[0]]
+        else:
+            values[k] = _spoil(values[k], kind)
+        return values[0] if len(values) == 1 and not isinstance(answer, (tuple, list)) \
+            else values
+
+    verdict = grade(name, spoiled, seed=seed)
+    assert not verdict.ok and verdict.points == 0, verdict.text
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(kind=st.sampled_from(["nan", "inf", "complex", "double", "zero", "skip", "sign"]),
+       when=st.integers(1, 4))
+def test_property_a_spoiled_adam_is_never_ok(kind, when):
+    right = solution("adam_step")
+
+    def spoiled(param, grad, state, **kw):
+        before = param.copy()
+        right(param, grad, state, **kw)
+        state["calls"] = state.get("calls", 0) + 1
+        if state["calls"] < when:
+            return None
+        step = param - before
+        if kind == "nan":
+            param.flat[0] = np.nan
+        elif kind == "inf":
+            param += np.inf
+        elif kind == "complex":
+            return param + 1e-3j
+        elif kind == "double":
+            param += step
+        elif kind == "zero":
+            param[...] = before
+        elif kind == "skip":
+            param -= step / 2
+        elif kind == "sign":
+            param[...] = before - step
+        return None
+
+    verdict = grade("adam_step", spoiled, seed=when)
+    assert not verdict.ok, verdict.text

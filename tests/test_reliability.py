@@ -236,3 +236,52 @@ def test_repeated_fits_in_one_process_are_bit_identical(cls, conventions):
                           conventions=conventions), X, y) for _ in range(2)]
     for a, b in zip(fits[0].coefs_ + fits[0].intercepts_, fits[1].coefs_ + fits[1].intercepts_):
         np.testing.assert_array_equal(a, b)
+
+
+# --- the twin under torch's no-grad modes; negative sample weights ----------------------------
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_the_twin_fits_under_torchs_no_grad_modes_as_it_does_outside(mode, solver):
+    import torch
+
+    from reference import TorchMLPClassifier
+
+    X = np.random.default_rng(0).normal(size=(30, 3))
+    y = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outside = TorchMLPClassifier(max_iter=5, random_state=0, solver=solver).fit(X, y)
+        with getattr(torch, mode)():
+            inside = TorchMLPClassifier(max_iter=5, random_state=0, solver=solver).fit(X, y)
+            if solver != "lbfgs":
+                inside.partial_fit(X, y)
+                outside.partial_fit(X, y)
+            proba = inside.predict_proba(X)
+    np.testing.assert_array_equal(proba, outside.predict_proba(X))
+
+
+@pytest.mark.parametrize("weights", ["one negative", "all negative", "a large negative"])
+@pytest.mark.parametrize("loss,solver", [("squared_error", "adam"), ("squared_error", "lbfgs"),
+                                         ("poisson", "sgd"), ("poisson", "lbfgs")])
+def test_negative_sample_weights_behave_alike_in_scratch_and_the_twin(weights, loss, solver):
+    """scikit-learn accepts negative sample weights (its MLPs do not refuse them), so the
+    twins accept them too; where the objective then overflows, both say so the same way."""
+    from reference import TorchMLPRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 3))
+    y = np.abs(X[:, 0])
+    w = {"one negative": np.r_[-1.0, np.ones(29)], "all negative": -np.ones(30),
+         "a large negative": np.r_[-1e3, np.ones(29)]}[weights]
+    outcomes = []
+    for cls in (scratch.MLPRegressor, TorchMLPRegressor):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                cls(max_iter=50, solver=solver, loss=loss, random_state=0).fit(
+                    X, y, sample_weight=w)
+                outcomes.append("fits")
+            except ValueError as error:
+                outcomes.append(str(error).split(":")[0])
+    assert outcomes[0] == outcomes[1], outcomes

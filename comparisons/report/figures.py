@@ -8,18 +8,22 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from comparisons.report.experiments import LABELS, MODELS
-from comparisons.report.plotting import COLORS, FLOOR, SHORT, plt
+from comparisons.report.plotting import COLORS, FLOOR, SHORT, panels, plt
 
 CAPTIONS = {
     "accuracy": "Test accuracy of each framework's model, one dot per seed, the bar at their "
-                "mean. Look at the spread of the dots: differences between frameworks smaller "
-                "than it are noise. XOR's four points are both training and test set.",
+                "mean. The axes are zoomed (each says where it starts), so small differences "
+                "look large: compare them with the grey band, scikit-learn's mean plus or "
+                "minus two standard errors over the seeds; differences inside it are noise. "
+                "XOR's four points are both training and test set.",
     "fit_times": "Median wall-clock seconds of one fit per framework (one thread each). Look "
                  "at the ratios within a data set; the absolute numbers are this machine's.",
     "gradients": "How far scratch's gradient is from each reference, per array, relative to "
-                 "its size, on a log scale; the dashed line is 1e-10. Bars near 1e-16 are "
-                 "float64 round-off: the gradients are the same. Finite differences are good "
-                 "to about 1e-9 by themselves.",
+                 "its size, on a log scale. Against torch and scikit-learn (exact references) "
+                 "the bars sit near 1e-16, float64 round-off: the gradients are the same. "
+                 "Finite differences are themselves only good to about 1e-9 (their step's "
+                 "truncation and round-off), so their bars are expected anywhere below the "
+                 "dashed line at 1e-9; a wrong gradient would be far above it.",
     "trajectories": "Distance of each model's weights from scikit-learn's, epoch by epoch, "
                     "from the same start and the same batches, on a log scale; one panel per "
                     "kind of convention. Look at the black line (the torch twin with every "
@@ -48,8 +52,13 @@ CAPTIONS = {
 
 
 def accuracy(datasets: dict) -> Figure:
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
-    for ax, (name, result) in zip(axes[0], datasets.items()):
+    fig, axes = panels(len(datasets), (5, 3.6))
+    for ax, (name, result) in zip(axes, datasets.items()):
+        base = np.array(result["models"]["sklearn"]["test_accuracy"], dtype=float)
+        if len(base) > 1:  # the seed-to-seed noise: scikit-learn's mean +- 2 standard errors
+            half = 2 * base.std(ddof=1) / np.sqrt(len(base))
+            ax.axhspan(base.mean() - half, base.mean() + half, color="0.85", zorder=0,
+                       label="scikit-learn's mean\n+- 2 standard errors")
         for i, model in enumerate(MODELS):
             acc = result["models"][model]["test_accuracy"]
             ax.bar(i, np.mean(acc), color=COLORS[model], alpha=0.35,
@@ -57,20 +66,22 @@ def accuracy(datasets: dict) -> Figure:
             ax.plot([i] * len(acc), acc, "o", color=COLORS[model],
                     label="one seed" if i == 0 else None)
         low = min(min(r["test_accuracy"]) for r in result["models"].values())
-        ax.set_ylim(max(0, low - 0.02), 1.005)
-        ax.set_xticks(range(len(MODELS)), [SHORT[m] for m in MODELS], fontsize=7)
-        ax.set_ylabel("accuracy on the four points" if name == "xor" else "test accuracy")
+        bottom = max(0.0, np.floor((low - 0.02) * 100) / 100)
+        ax.set_ylim(bottom, 1.005)
+        ax.set_xticks(range(len(MODELS)), [SHORT[m] for m in MODELS], fontsize=8)
+        what = "accuracy on the four points" if name == "xor" else "test accuracy"
+        ax.set_ylabel(what if bottom == 0 else f"{what}\n(zoomed: from {bottom:.2f})")
         ax.set_title(f"{name}: accuracy per seed")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=8, loc="lower right")
     return fig
 
 
 def fit_times(datasets: dict) -> Figure:
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.2), squeeze=False)
-    for ax, (name, result) in zip(axes[0], datasets.items()):
+    fig, axes = panels(len(datasets), (5, 3.2))
+    for ax, (name, result) in zip(axes, datasets.items()):
         for i, model in enumerate(MODELS):
             ax.bar(i, np.median(result["models"][model]["fit_seconds"]), color=COLORS[model])
-        ax.set_xticks(range(len(MODELS)), [SHORT[m] for m in MODELS], fontsize=7)
+        ax.set_xticks(range(len(MODELS)), [SHORT[m] for m in MODELS], fontsize=8)
         ax.set_ylabel("median seconds per fit")
         ax.set_title(f"{name}: fit time")
     return fig
@@ -80,8 +91,8 @@ def gradient_agreement(datasets: dict) -> Figure:
     """Per layer and parameter kind, the relative gradient difference on a log scale."""
     keys = ["scratch_vs_torch", "scratch_vs_sklearn", "scratch_vs_finite_differences"]
     names = ["vs torch autograd", "vs scikit-learn's backprop", "vs finite differences"]
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
-    for ax, (name, result) in zip(axes[0], datasets.items()):
+    fig, axes = panels(len(datasets), (5, 3.6))
+    for ax, (name, result) in zip(axes, datasets.items()):
         layers = result["gradient_check"]["per_layer"]
         labels = [f"W{row['layer']}" for row in layers] + [f"b{row['layer']}" for row in layers]
         x = np.arange(len(labels))
@@ -90,12 +101,13 @@ def gradient_agreement(datasets: dict) -> Figure:
             ax.bar(x + (k - 1) * 0.27, np.maximum(values, FLOOR), width=0.27, label=label)
         ax.set_yscale("log")
         ax.set_ylim(FLOOR / 2, 1e-4)
-        ax.axhline(1e-10, color="gray", lw=0.8, ls="--", label="1e-10")
+        ax.axhline(1e-9, color="gray", lw=0.8, ls="--",
+                   label="1e-9: finite differences'\nown accuracy")
         ax.set_xticks(x, labels)
         ax.set_xlabel("parameter array")
         ax.set_ylabel("relative difference")
         ax.set_title(f"{name}: scratch's gradient against the references", fontsize=9)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=8)
     return fig
 
 
@@ -113,7 +125,7 @@ GROUPS = {  # the trajectory figure's panels: which conventions go together
 def trajectories(conventions: dict) -> Figure:
     """Per epoch, the distance from scikit-learn's weights: scratch, the converted twin, and
     the twin with one conversion left out, one panel per group of conventions."""
-    fig, axes = plt.subplots(1, len(GROUPS), figsize=(15, 4.4), sharey=True)
+    fig, axes = panels(len(GROUPS), (5, 4.4), sharey=True)
     epochs = np.arange(1, conventions["epochs"] + 1)
     rows = {row["name"]: row for row in conventions["rows"]}
     for ax, (title, names) in zip(axes, GROUPS.items()):
@@ -129,14 +141,14 @@ def trajectories(conventions: dict) -> Figure:
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_title(title)
-        ax.legend(fontsize=7, loc="center right")
+        ax.legend(fontsize=8, loc="center right")
     axes[0].set_ylabel("max |weight - scikit-learn's weight|")
     return fig
 
 
 def loss_curves(datasets: dict) -> Figure:
-    fig, axes = plt.subplots(1, len(datasets), figsize=(5 * len(datasets), 3.6), squeeze=False)
-    for ax, (name, result) in zip(axes[0], datasets.items()):
+    fig, axes = panels(len(datasets), (5, 3.6))
+    for ax, (name, result) in zip(axes, datasets.items()):
         for model in MODELS:
             curve = result["models"][model]["loss_curve"]
             style = "--" if model == "sklearn" else "-"
@@ -146,7 +158,7 @@ def loss_curves(datasets: dict) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss (log scale)")
         ax.set_title(f"{name}: training loss, seed 0")
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=8)
     return fig
 
 
@@ -177,20 +189,20 @@ def decision_regions(ax: Axes, model: Any, title: str) -> None:
 
 def xor_boundaries(models: dict, lecture_models: dict) -> Figure:
     """XOR decision regions: the single-layer ancestors, then each framework's MLP."""
-    panels = list(lecture_models.items()) + [(LABELS[m], models[m]["model"]) for m in MODELS]
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.7 * len(panels), 3.2))
-    for ax, (title, model) in zip(axes, panels):
+    shown = list(lecture_models.items()) + [(LABELS[m], models[m]["model"]) for m in MODELS]
+    fig, axes = panels(len(shown), (2.7, 3.2), columns=4, phone_columns=2)
+    for ax, (title, model) in zip(axes, shown):
         decision_regions(ax, model, title)
-    axes[0].legend(fontsize=6, loc="center")
+    axes[0].legend(fontsize=8, loc="center")
     return fig
 
 
 def confusion(matrix: list | np.ndarray, title: str) -> Figure:
     matrix = np.asarray(matrix)
-    fig, ax = plt.subplots(figsize=(4.4, 4.0))
+    fig, (ax,) = panels(1, (4.4, 4.0))
     image = ax.imshow(matrix, cmap="Blues")
     for (i, j), v in np.ndenumerate(matrix):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=8,
                 color="white" if v > matrix.max() / 2 else "black")
     ax.set_xlabel("predicted digit")
     ax.set_ylabel("true digit")
@@ -204,13 +216,10 @@ def confusion(matrix: list | np.ndarray, title: str) -> Figure:
 def misclassified(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, title: str,
                   limit: int = 24) -> Figure:
     wrong = np.flatnonzero(y_true != y_pred)[:limit]
-    columns = 8
-    rows = max(1, int(np.ceil(len(wrong) / columns)))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.45 * rows),
-                             squeeze=False)
-    for ax in axes.ravel():
+    fig, axes = panels(max(1, len(wrong)), (1.2, 1.45), columns=8, phone_columns=4)
+    for ax in axes:
         ax.axis("off")
-    for ax, i in zip(axes.ravel(), wrong):
+    for ax, i in zip(axes, wrong):
         ax.imshow(images[i], cmap="gray_r")
         ax.set_title(f"{y_true[i]} as {y_pred[i]}", fontsize=8)
     fig.suptitle(title, fontsize=10)
@@ -218,7 +227,7 @@ def misclassified(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, ti
 
 
 def textbook(result: dict) -> Figure:
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, (ax,) = panels(1, (6, 3.6))
     for name, run in result["models"].items():
         curve = run["loss_curve"]
         ax.plot(range(1, len(curve) + 1), curve, "--" if name == "sklearn" else "-",
@@ -240,7 +249,7 @@ def benchmark(bench: dict) -> Figure:
     names = list(dict.fromkeys(n for r in rows for n in r["contenders"]))
     labels = [f"{r['config']['name']}\n{r['config']['solver']} b{r['config']['batch']}\n"
               f"{r['config']['dtype']}" for r in rows]
-    fig, axes = plt.subplots(2, 1, figsize=(max(9, 1.3 * len(rows)), 8), sharex=True)
+    fig, axes = panels(2, (max(9.0, 1.3 * len(rows)), 4), columns=1, sharex=True)
     x = np.arange(len(rows))
     width = 0.8 / (len(names) + 1)
     cmap = plt.get_cmap("tab10")
@@ -261,10 +270,10 @@ def benchmark(bench: dict) -> Figure:
                          capsize=2, label=name)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("median seconds per epoch (log)")
-    axes[0].legend(fontsize=7, ncol=2)
+    axes[0].legend(fontsize=8, ncol=2)
     axes[1].axhline(1, color="gray", lw=0.8)
     axes[1].set_yscale("log")
     axes[1].set_ylabel("scratch's time / contender's")
-    axes[1].set_xticks(x, labels, fontsize=7)
+    axes[1].set_xticks(x, labels, fontsize=8)
     axes[0].set_title("60,000 samples x 784 features, 10 classes; below 1: scratch is faster")
     return fig

@@ -34,7 +34,8 @@ TIMELINE = [  # the lecture's history of neural networks, generation by generati
     ("first", 1969, "Minsky and Papert", "Perceptrons",
      "one layer cannot compute XOR"),
     ("second", 1986, "Rumelhart, Hinton and Williams", "Learning representations by "
-     "back-propagating errors", "a hidden layer, trained by backpropagation, can"),
+     "back-propagating errors", "backpropagation: hidden layers can be trained, and one "
+     "computes XOR"),
     ("second", 1989, "LeCun et al.", "Backpropagation applied to handwritten zip code "
      "recognition", "convolutional networks"),
     ("second", 1994, "Bengio, Simard and Frasconi", "Learning long-term dependencies with "

@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from comparisons.report.lecture import TRUTH, X_GATE
-from comparisons.report.plotting import COLORS, plt
+from comparisons.report.plotting import COLORS, is_phone, panels
 
 CAPTIONS = {
     "ancestors_errors": "Training points misclassified after each epoch, for Rosenblatt's "
@@ -47,7 +47,7 @@ CAPTIONS = {
 
 
 def ancestors_errors(errors: dict) -> Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
+    fig, axes = panels(2, (4.5, 3.2), sharey=True)
     for ax, key, title in ((axes[0], "perceptron", "Rosenblatt's perceptron"),
                            (axes[1], "adaline", "Widrow-Hoff Adaline")):
         for gate, style, width, alpha in (("AND", "o-", 4.0, 0.45), ("OR", "s--", 1.2, 1.0),
@@ -67,7 +67,7 @@ def ancestors_errors(errors: dict) -> Figure:
 
 
 def ancestors_lines(models: dict) -> Figure:
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.3))
+    fig, axes = panels(3, (3.33, 3.3))
     xs = np.linspace(-0.5, 1.5, 50)
     for ax, gate in zip(axes, TRUTH):
         y = TRUTH[gate]
@@ -104,28 +104,43 @@ def _number(value: float) -> str:
 
 
 def worked_example(result: dict) -> Figure:
-    """The example's graph with forward values and gradients on it."""
+    """The example's graph with forward values and gradients on it: left to right on a
+    desktop, top to bottom on a phone (``plotting.phone``)."""
     W, x, u = (np.asarray(result["inputs"][k], dtype=float) for k in ("W", "x", "u"))
     z, h, delta = np.asarray(result["z"]), np.asarray(result["h"]), np.asarray(result["delta"])
     ds_dx, ds_dW = np.asarray(result["ds_dx"]), np.asarray(result["ds_dW"])
-    fig, ax = plt.subplots(figsize=(11, 5.2))
+    tall = is_phone()
+    fig, (ax,) = panels(1, (4.0, 7.4) if tall else (11, 5.2))
     ax.axis("off")
-    ax.set_xlim(-0.8, 9.6)
-    ax.set_ylim(-0.9, 5.0)
-    x_at = {j: (0, 4 - 1.3 * j) for j in range(len(x))}
-    z_at = {i: (3.2, 3.0 - 2.2 * i) for i in range(len(z))}
-    h_at = {i: (5.4, 3.0 - 2.2 * i) for i in range(len(z))}
-    s_at = (8.2, 1.9)
+    if tall:  # layers from top to bottom, the units of a layer side by side
+        ax.set_xlim(-0.7, 4.6)
+        ax.set_ylim(-2.2, 10.4)
+        x_at = {j: (1.3 * j, 8.6) for j in range(len(x))}
+        z_at = {i: (0.85 + 2.2 * i, 6.1) for i in range(len(z))}
+        h_at = {i: (0.85 + 2.2 * i, 3.7) for i in range(len(z))}
+        s_at = (1.95, 1.3)
+        step = (0.0, 0.62)  # where an arrow starts and ends, short of a box and its numbers
+    else:
+        ax.set_xlim(-0.8, 9.6)
+        ax.set_ylim(-0.9, 5.0)
+        x_at = {j: (0, 4 - 1.3 * j) for j in range(len(x))}
+        z_at = {i: (3.2, 3.0 - 2.2 * i) for i in range(len(z))}
+        h_at = {i: (5.4, 3.0 - 2.2 * i) for i in range(len(z))}
+        s_at = (8.2, 1.9)
+        step = (0.45, 0.0)
+
+    def arrow(a: tuple, b: tuple, **style: object) -> None:
+        ax.annotate("", xy=(b[0] - step[0], b[1] + step[1]), xytext=(a[0] + step[0],
+                                                                     a[1] - step[1]),
+                    arrowprops=dict(arrowstyle="->", color="#999", **style))
+
     for i in range(len(z)):
         for j in range(len(x)):
-            (x0, y0), (x1, y1) = x_at[j], z_at[i]
-            ax.annotate("", xy=(x1 - 0.45, y1), xytext=(x0 + 0.45, y0),
-                        arrowprops=dict(arrowstyle="->", color="#999", lw=0.8))
-        ax.annotate("", xy=(h_at[i][0] - 0.5, h_at[i][1]), xytext=(z_at[i][0] + 0.5, z_at[i][1]),
-                    arrowprops=dict(arrowstyle="->", color="#999"))
-        ax.annotate("", xy=(s_at[0] - 0.5, s_at[1]), xytext=(h_at[i][0] + 0.5, h_at[i][1]),
-                    arrowprops=dict(arrowstyle="->", color="#999"))
-        ax.text((h_at[i][0] + s_at[0]) / 2, (h_at[i][1] + s_at[1]) / 2 + 0.15,
+            arrow(x_at[j], z_at[i], lw=0.8)
+        arrow(z_at[i], h_at[i])
+        arrow(h_at[i], s_at)
+        middle = ((h_at[i][0] + s_at[0]) / 2, (h_at[i][1] + s_at[1]) / 2)
+        ax.text(middle[0] + (0.15 if tall else 0), middle[1] + (0 if tall else 0.15),
                 f"u{i + 1}={_number(u[i])}", fontsize=8, color="#555")
     for j in range(len(x)):
         _box(ax, *x_at[j], f"x{j + 1}", _number(x[j]), _number(ds_dx[j]))
@@ -135,21 +150,28 @@ def worked_example(result: dict) -> Figure:
     _box(ax, *s_at, "s", _number(result["s"]), "1")
     weights = ["W (edges x -> z) ="] + ["[" + ", ".join(f"{v:2.0f}" for v in row) + "]"
                                          for row in W]
-    ax.text(1.0, 4.55, "\n".join(weights), family="monospace", fontsize=8, va="top",
-            color="#555")
     rows = ["ds/dW = delta x^T ="] + [
         "[" + ", ".join(f"{v + 0.0:7.4f}" for v in row) + "]" for row in ds_dW]
-    ax.text(3.8, -0.55, "\n".join(rows), family="monospace", fontsize=8, va="top",
-            color="#d62728")
-    ax.text(-0.7, 4.85, "green: forward value    red: ds/d(node), the gradient flowing back",
-            fontsize=9)
+    legend = "green: forward value    red: ds/d(node), the gradient flowing back"
+    if tall:
+        ax.text(-0.6, 0.2, "\n".join(weights), family="monospace", fontsize=8, va="top",
+                color="#555")
+        ax.text(-0.6, -1.0, "\n".join(rows), family="monospace", fontsize=8, va="top",
+                color="#d62728")
+        ax.text(-0.6, 10.3, legend.replace("    ", "\n"), fontsize=8, va="top")
+    else:
+        ax.text(1.0, 4.55, "\n".join(weights), family="monospace", fontsize=8, va="top",
+                color="#555")
+        ax.text(3.8, -0.55, "\n".join(rows), family="monospace", fontsize=8, va="top",
+                color="#d62728")
+        ax.text(-0.7, 4.85, legend, fontsize=9)
     ax.set_title("z = W x,  h = sigmoid(z),  s = u^T h", fontsize=11)
     return fig
 
 
 def reverse_forward(rows: list[dict]) -> Figure:
     widths = [r["width"] for r in rows]
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.4))
+    fig, axes = panels(2, (4.75, 3.4))
     for name, style in (("reverse", "o-"), ("forward", "s-")):
         label = "reverse mode (backprop)" if name == "reverse" else "forward mode"
         axes[0].plot(widths, [r[f"{name}_ops"] for r in rows], style, label=label)
@@ -166,7 +188,7 @@ def reverse_forward(rows: list[dict]) -> Figure:
 
 
 def vanishing(result: dict) -> Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
+    fig, axes = panels(2, (5, 3.5))
     depths = result["depths"]
     for activation in ("logistic", "tanh", "relu"):
         axes[0].plot(depths, result[activation]["first_to_last_ratio"], "o-",
@@ -189,7 +211,7 @@ def vanishing(result: dict) -> Figure:
 
 
 def vanishing_training(result: dict) -> Figure:
-    fig, axes = plt.subplots(1, 3, figsize=(14, 3.6))
+    fig, axes = panels(3, (4.67, 3.6))
     for activation in ("logistic", "relu"):
         color = COLORS[activation]
         runs = result[activation]
@@ -215,7 +237,7 @@ def vanishing_training(result: dict) -> Figure:
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("||grad W|| (mean over seeds)")
     axes[1].set_title("First and last layer's gradient")
-    axes[1].legend(fontsize=7)
+    axes[1].legend(fontsize=8)
     axes[2].set_yscale("log")
     axes[2].set_xlabel("weight matrix (0 = first)")
     axes[2].set_ylabel("||W_end - W_start|| / ||W_start||")
@@ -225,8 +247,8 @@ def vanishing_training(result: dict) -> Figure:
 
 
 def dropout(result: dict) -> Figure:
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6),
-                             gridspec_kw={"width_ratios": [2, 1]})
+    wide = {} if is_phone() else {"gridspec_kw": {"width_ratios": [2, 1]}}
+    fig, axes = panels(2, (5.5, 3.6), **wide)
     for key, color, label in (("without", "#1f77b4", "no dropout"),
                               ("with", "#d62728", f"dropout {result['rate']}")):
         runs = result[key]
@@ -242,7 +264,7 @@ def dropout(result: dict) -> Figure:
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("log loss (mean over seeds)")
     axes[0].set_title("Loss on the training and the test part")
-    axes[0].legend(fontsize=7)
+    axes[0].legend(fontsize=8)
     differences = [b["test"] - a["test"] for a, b in zip(result["without"], result["with"])]
     effect = result["effect"]["test_accuracy"]
     axes[1].plot(np.zeros(len(differences)) + np.linspace(-0.1, 0.1, len(differences)),
@@ -254,5 +276,5 @@ def dropout(result: dict) -> Figure:
     axes[1].set_xticks([0], ["dropout - none"])
     axes[1].set_ylabel("test accuracy difference")
     axes[1].set_title(f"Paired over {len(differences)} seeds")
-    axes[1].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
+    axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
     return fig

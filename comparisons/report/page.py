@@ -8,14 +8,14 @@ captions, preformatted text), rendered twice: as Markdown (report.md, figures li
 import html
 import json
 import os
+import re
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from comparisons.report import tables
 from comparisons.report.experiments import LABELS
 from comparisons.report.lecture import TIMELINE
-from comparisons.report.plotting import data_uri, save
+from comparisons.report.plotting import data_uri, plt, png, save, smallest_font_px
 
 Block = tuple[str, str]  # (kind, content): h2, h3, p, table, figure (its name), pre
 
@@ -50,11 +50,13 @@ def verdict(results: dict) -> tuple[bool, str]:
             native.append(f"{c['mean_difference']:+.4f} on {name}"
                           + ("" if c["within_noise"] else " (beyond noise)"))
         text += ("The torch twin in PyTorch's own conventions is a different model (its "
-                 "initialisation, loss reduction and L2 differ; see the conventions figure): "
+                 "initialisation, loss reduction and L2 differ; see the figure under "
+                 "\"Trajectories, with and without each conversion\"): "
                  f"its mean test accuracy minus scikit-learn's is {', '.join(native)}.")
         return agree and not noisy, text
     text += ("Where they differ is in the conventions: the torch twin under PyTorch's own "
-             "defaults trains a different model (see the conventions figure).")
+             "defaults trains a different model (see the figure under \"Trajectories, with and "
+             "without each conversion\").")
     return agree, text
 
 
@@ -179,12 +181,38 @@ def document(results: dict) -> list[Block]:
 
 # --- rendering ---------------------------------------------------------------------------------
 
+UNBROKEN = re.compile(r"--?[A-Za-z][\w-]*|[+-]?\d[\w.:+-]*")  # options, numbers, dates
+
+
+def _text(text: str, slash_breaks: bool = False) -> str:
+    """Escaped for HTML, each number (5.9e-16, -0.0009, 2026-12-02T08:24) and command-line
+    option (--out) in a span that never breaks: a browser would otherwise break after their
+    hyphens. ``slash_breaks``: a line-break opportunity after each slash, too (a table cell's
+    "W / b" columns)."""
+
+    def plain(part: str) -> str:
+        escaped = html.escape(part)
+        return escaped.replace("/", "/<wbr>") if slash_breaks else escaped
+
+    out, last = [], 0
+    for match in UNBROKEN.finditer(text):
+        out += [plain(text[last:match.start()]),
+                f"<span class='nb'>{html.escape(match.group())}</span>"]
+        last = match.end()
+    return "".join(out) + plain(text[last:])
+
+
+def _breakable(text: str) -> str:
+    """A table cell's text: ``_text`` with breaks after slashes."""
+    return _text(text, slash_breaks=True)
+
+
 def _md_table_to_html(text: str) -> str:
     lines = [line for line in text.strip().split("\n") if line.startswith("|")]
     head = [c.strip() for c in lines[0].strip("|").split("|")]
     body = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
-    cells = "".join(f"<th>{html.escape(c)}</th>" for c in head)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+    cells = "".join(f"<th>{_breakable(c)}</th>" for c in head)
+    rows = "".join("<tr>" + "".join(f"<td>{_breakable(c)}</td>" for c in row) + "</tr>"
                    for row in body)
     return (f"<div class='scroll'><table><thead><tr>{cells}</tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
@@ -206,64 +234,91 @@ def markdown(blocks: list[Block], captions: dict[str, str]) -> str:
     return "\n".join(out)
 
 
+NARROW = 900  # px: at this viewport width or less, figures are shown in their phone layout
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
        color: #222; line-height: 1.45; }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; padding: 0.25em 0.5em; text-align: left; vertical-align: top;
-         overflow-wrap: anywhere; min-width: 4em; }
-th { background: #f0f0f0; }
+/* words and numbers never break inside: a wide table scrolls as a whole instead */
+.scroll { overflow-x: auto; margin: 0.8em 0; }
+table { border-collapse: separate; border-spacing: 0; font-size: 0.85em; }
+th, td { border: 1px solid #ccc; border-width: 0 1px 1px 0; padding: 0.25em 0.5em;
+         text-align: left; vertical-align: top; min-width: 4em; }
+tr > :first-child { border-left-width: 1px; }
+thead th { border-top-width: 1px; }
+/* the first column stays in view while a wide table scrolls */
+tr > :first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
+th, thead tr > :first-child { background: #f0f0f0; }
+.nb { white-space: nowrap; }
 figure { margin: 1.2em 0; } img { max-width: 100%; height: auto; }
 figcaption { font-size: 0.9em; color: #444; max-width: 60em; margin-top: 0.3em; }
-pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.8em; }
+/* verdicts and printed output wrap at spaces, so that nothing is hidden sideways */
+pre { background: #f6f6f6; padding: 0.6em; font-size: 0.8em; white-space: pre-wrap;
+      overflow-x: auto; }
 .verdict { font-size: 1.1em; padding: 0.6em 1em; background: #eef7ee;
            border-left: 4px solid #2ca02c; }
 .warn { background: #fdf3e7; border-left-color: #ff7f0e; }
-@media (max-width: 700px) { table { font-size: 0.75em; } body { margin: 1em auto; } }
+@media (max-width: 700px) { table { font-size: 0.8em; } body { margin: 1em auto; }
+                            th, td { min-width: 3em; } }
 """
 
 
 def html_page(blocks: list[Block], images: dict[str, bytes], captions: dict[str, str],
-              alts: dict[str, str]) -> str:
+              alts: dict[str, str], narrow: dict[str, bytes] | None = None,
+              fonts: dict[str, float] | None = None) -> str:
+    """The page; ``narrow`` holds each figure laid out for a phone (shown at a viewport of
+    ``NARROW`` px or less), ``fonts`` each figure's smallest text in its PNG's pixels (on
+    the image as ``data-font-px``, for the browser test)."""
+    narrow, fonts = narrow or {}, fonts or {}
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              "<meta name='viewport' content='width=device-width, initial-scale=1'>"
              f"<title>Three frameworks, one model</title><style>{STYLE}</style></head><body>",
              "<h1>Three frameworks, one model: the evidence</h1>"]
     for kind, content in blocks:
         if kind in ("h2", "h3"):
-            parts.append(f"<{kind}>{html.escape(content)}</{kind}>")
+            parts.append(f"<{kind}>{_text(content)}</{kind}>")
         elif kind == "figure":
-            parts.append(f"<figure><img alt='{html.escape(alts.get(content, content))}' "
-                         f"src='{data_uri(images[content])}'><figcaption>"
-                         f"{html.escape(captions[content])}</figcaption></figure>")
+            source = (f"<source media='(max-width: {NARROW}px)' "
+                      f"srcset='{data_uri(narrow[content])}'>" if content in narrow else "")
+            font = f" data-font-px='{fonts[content]:.1f}'" if content in fonts else ""
+            parts.append(f"<figure><picture>{source}<img alt='"
+                         f"{html.escape(alts.get(content, content))}'{font} "
+                         f"src='{data_uri(images[content])}'></picture><figcaption>"
+                         f"{_text(captions[content])}</figcaption></figure>")
         elif kind == "table":
             parts.append(_md_table_to_html(content))
         elif kind == "pre":
-            parts.append(f"<pre>{html.escape(content)}</pre>")
+            parts.append(f"<pre>{_text(content)}</pre>")
         elif kind.startswith("verdict"):
-            parts.append(f"<p class='{kind}'>{html.escape(content)}</p>")
+            parts.append(f"<p class='{kind}'>{_text(content)}</p>")
         else:
-            parts.append(f"<p>{html.escape(content)}</p>")
+            parts.append(f"<p>{_text(content)}</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
-def write(results: dict, figs: dict[str, tuple[Figure, str, str]], out_dir: str) -> None:
+def write(results: dict, figs: dict[str, tuple], out_dir: str) -> None:
     """results.json, report.md, report.html, and figures/NAME.png and .svg for each figure
-    (``figs``: name -> (figure, caption, alt text))."""
+    (``figs``: name -> (figure, caption, alt text[, the figure laid out for a phone])); the
+    phone's variants are only in report.html, shown on narrow screens."""
     os.makedirs(out_dir, exist_ok=True)
     folder = os.path.join(out_dir, "figures")
-    images = {name: save(fig, folder, name) for name, (fig, _, _) in figs.items()}
-    captions = {name: caption for name, (_, caption, _) in figs.items()}
-    alts = {name: alt for name, (_, _, alt) in figs.items()}
+    fonts, narrow = {}, {}
+    for name, (fig, *rest) in figs.items():
+        phone_fig = rest[2] if len(rest) > 2 else None
+        fonts[name] = min(smallest_font_px(f) for f in (fig, phone_fig) if f is not None)
+        if phone_fig is not None:
+            narrow[name] = png(phone_fig)
+            plt.close(phone_fig)
+    images = {name: save(fig, folder, name) for name, (fig, *_) in figs.items()}
+    captions = {name: caption for name, (_, caption, *_) in figs.items()}
+    alts = {name: alt for name, (_, _, alt, *_) in figs.items()}
     blocks = [b for b in document(results) if b[0] != "figure" or b[1] in figs]
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=_plain)
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write(markdown(blocks, captions))
     with open(os.path.join(out_dir, "report.html"), "w") as f:
-        f.write(html_page(blocks, images, captions, alts))
+        f.write(html_page(blocks, images, captions, alts, narrow, fonts))
 
 
 def _plain(value: object) -> object:

@@ -6,4 +6,7 @@
   kernels; ``--update`` stores them with their outputs.
 - ``architecture.py``: ``python -m comparisons.tools.architecture`` draws the floors and
   rooms from the imports (docs/architecture.md).
+- ``browser.py``: ``python -m comparisons.tools.browser REPORT.html`` measures the report in
+  headless Chromium at a desktop's and a phone's width (sideways scrolling, hidden text,
+  broken words, figures too small to read) and saves screenshots.
 """

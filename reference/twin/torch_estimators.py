@@ -75,8 +75,9 @@ class _TorchMixin:
 
     def _fit(self, *args: Any, **kwargs: Any) -> Self:
         self._torch_generator = None  # the epoch order's generator, made on first use
-        try:
-            return super()._fit(*args, **kwargs)
+        try:  # a fit needs autograd, even when called under torch.no_grad() or inference_mode()
+            with torch.inference_mode(False), torch.enable_grad():
+                return super()._fit(*args, **kwargs)
         finally:
             del self._torch_generator
 

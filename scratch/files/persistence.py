@@ -11,11 +11,19 @@ and renames it over the destination only when complete: a failed save leaves the
 file byte for byte. Loading trusts nothing (``scratch.files.safe_npz``): every member is inspected
 and checked against the header and a byte budget before any array is read, the header is
 checked against the schema below, and every failure is a ``ValueError`` naming the file and
-the problem. A file saved by scratch loads into the torch twin and the other way round.
+the problem. Only a regular file is opened (not a FIFO or a device, even through a link).
+
+The budget bounds use, not only loading: what the header and the arrays' shapes promise is
+checked before anything is read, so that predicting ``ROWS_IN_BUDGET`` (1,024) rows needs at
+most ``max_bytes`` for the model's own work (every layer's activations, in float64, and the
+predicted labels: a class label is at most ``MAX_LABEL_CHARS`` characters); the caller's
+own input is not counted. A file saved by scratch loads into the torch twin and the other way
+round.
 """
 
 import json
 import os
+import stat
 import tempfile
 
 import numpy as np
@@ -28,6 +36,8 @@ from scratch.files.safe_npz import ArchiveError, SafeNpz
 FORMAT = "mlp-twins-model"
 VERSION = 1
 MAX_BYTES = 256 * 2**20  # arrays a model file may hold, by default (load(..., max_bytes=))
+ROWS_IN_BUDGET = 1024  # predicting this many rows must fit in max_bytes (see _check_use)
+MAX_LABEL_CHARS = 1024  # a class label's length
 MAX_HEADER_CHARS = 4 * 2**20
 MAX_JSON_DEPTH = 8
 MEMBERS = r"header|coef_\d+|intercept_\d+|classes|feature_names_in|optimizer_(velocity|m|v)"
@@ -240,15 +250,29 @@ def _write_atomically(path: str | os.PathLike, header: np.ndarray,
     folder = os.path.dirname(os.path.abspath(path))
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".npz.tmp")
     try:
-        os.chmod(descriptor, 0o644)  # mkstemp's file is private to its owner; a model is not
+        os.chmod(descriptor, _mode_for(path))  # mkstemp's file is private to its owner
         with os.fdopen(descriptor, "wb") as f:
             np.savez(f, header=header, **arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        try:
+            os.unlink(temporary)
+        except OSError:  # the folder went away too: the first error is the one to see
+            pass
         raise
+
+
+def _mode_for(path: str | os.PathLike) -> int:
+    """The new file's permissions: the destination's when it exists (re-saving a private
+    model keeps it private), else what the umask gives a new file, as ``open`` would."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -337,10 +361,41 @@ def _check_members(npz: SafeNpz, header: dict, max_bytes: int) -> None:
         classes = members["classes"]
         if classes.dtype.kind not in "iufbU" or len(classes.shape) != 1:
             raise ValueError(f"its classes are a {classes.shape} {classes.dtype} array")
+        if classes.dtype.kind == "U" and classes.dtype.itemsize > 4 * MAX_LABEL_CHARS:
+            raise ValueError(f"its class labels are up to {classes.dtype.itemsize // 4:,} "
+                             f"characters long, more than {MAX_LABEL_CHARS:,}")
+    _check_use(header, members, max_bytes)
+
+
+def _check_use(header: dict, members: dict, max_bytes: int) -> None:
+    """Refuse a model whose prediction on ``ROWS_IN_BUDGET`` rows would need more than
+    ``max_bytes``: every layer's output in float64 and the predicted labels, per row."""
+    widths = [members[f"coef_{i}"].shape[1] for i in range(header["n_layers"])]
+    classes = members.get("classes")
+    label = classes.dtype.itemsize if classes is not None else 0
+    if header.get("label_type") == "multilabel-indicator":
+        label = 8 * header["n_outputs"]
+    per_row = 8 * sum(widths) + label
+    if per_row * ROWS_IN_BUDGET > max_bytes:
+        raise ValueError(f"predicting with it needs {per_row:,} bytes per row (layers "
+                         f"{'-'.join(map(str, widths))} wide), more than the budget of "
+                         f"{max_bytes:,} bytes allows for {ROWS_IN_BUDGET:,} rows "
+                         "(load(..., max_bytes=) raises it)")
+
+
+def check_max_bytes(max_bytes: object) -> int:
+    """``max_bytes`` as a whole number of bytes above 0, or a one-line error naming it."""
+    if not isinstance(max_bytes, (int, np.integer)) or isinstance(max_bytes, (bool, np.bool_)):
+        raise TypeError(f"max_bytes must be a whole number of bytes, not "
+                        f"{type(max_bytes).__name__} {max_bytes!r}")
+    if max_bytes <= 0:
+        raise ValueError(f"max_bytes must be above 0, not {max_bytes}")
+    return int(max_bytes)
 
 
 def read_model(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> tuple[dict, dict]:
     """(header, arrays) of a model file, checked; ValueError naming the problem otherwise."""
+    max_bytes = check_max_bytes(max_bytes)
     try:
         with SafeNpz(path, MEMBERS) as npz:
             header = _read_header(npz)
@@ -381,8 +436,9 @@ def _set_params(estimator: BaseEstimator, header: dict, arrays: dict) -> None:
 
 def _set_classes(estimator: BaseEstimator, header: dict, classes: np.ndarray) -> None:
     multilabel = header["label_type"] == "multilabel-indicator"
-    binarizer = LabelBinarizer()
-    binarizer.fit(np.eye(len(classes), dtype=int) if multilabel else classes)
+    binarizer = LabelBinarizer()  # a multilabel target's type, from two rows (not np.eye(K))
+    binarizer.fit(np.array([[0] * len(classes), [1] * len(classes)]) if multilabel and
+                  len(classes) > 1 else classes)
     if binarizer.y_type_ != header["label_type"] or len(np.unique(classes)) != len(classes):
         raise ValueError(f"its {len(classes)} classes do not make a {header['label_type']} "
                          "target")

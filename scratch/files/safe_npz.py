@@ -11,6 +11,7 @@ header promises and its CRC checked. Every problem is a ``ValueError``.
 
 import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 
@@ -68,7 +69,12 @@ class SafeNpz:
 
     def __init__(self, path: str | os.PathLike, allowed: str, max_members: int = 4096) -> None:
         self.path = path
-        with open(path, "rb") as f:  # FileNotFoundError and IsADirectoryError pass through
+        kind = os.stat(path).st_mode  # FileNotFoundError passes through
+        if stat.S_ISDIR(kind):
+            raise IsADirectoryError(f"{os.fspath(path)!r} is a folder, not a model file")
+        if not stat.S_ISREG(kind):  # a FIFO would block, /dev/zero never end
+            raise ArchiveError("it is not a regular file (a FIFO, a device or a socket)")
+        with open(path, "rb") as f:
             start = f.read(len(NPY_MAGIC))
         if start == NPY_MAGIC:
             raise ArchiveError("it is a single .npy array, not an .npz archive")

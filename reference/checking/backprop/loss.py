@@ -71,16 +71,16 @@ def measure(loss_at: Callable[[int, np.ndarray], float], values: list[np.ndarray
         target = 10 * noise / tolerance  # the change we want: far above the noise
         h = min(0.1 * scale, target / (2 * slope)) if slope > 0 else 0.1 * scale
         h = max(h, 1e-12 * scale)
-        for _ in range(4):
+        for attempt in range(5):
             point = _central(loss_at, k, theta, dtypes[k], direction, h, valid,
                              richardson=itemsize < 8)
             if point is None:  # a kink in between: a smaller step
                 h /= 10
                 continue
             change, step = point
-            if abs(change) < target / 10 and h < 0.1 * scale:  # too small to see: larger
-                h = min(0.1 * scale, h * 10)
-                continue
+            if abs(change) < target / 10 and h < 0.1 * scale:  # too small to see: larger (the
+                h = min(0.1 * scale, h * 10) if attempt < 3 else 0.1 * scale  # last try: the
+                continue  # largest step, where a loss that does not move at all is measured)
             points.append(Point(k, step.ravel(), change, 3 * noise))
             break
     return points
@@ -125,8 +125,9 @@ def check(points: list[Point], values: list[np.ndarray], grads: list[np.ndarray 
                          "gradients against it, so it was not checked (the gradients were "
                          "still checked against the references).")
     if not points:
-        return LossCheck(None, tolerance, [], "Your loss could not be checked: no step could "
-                         "be taken without crossing a ReLU kink.")
+        why = ("no step could be taken without crossing a ReLU kink" if any(
+            g is not None and g.size for g in grads) else "no gradient was usable to step along")
+        return LossCheck(None, tolerance, [], f"Your loss could not be checked: {why}.")
     predicted = np.array([grads[p.leaf].ravel() @ p.step for p in points])
     measured = np.array([p.change for p in points])
     noise = np.array([p.noise for p in points])

@@ -1,0 +1,65 @@
+"""The report as read in a browser: headless Chromium loads the quick run's report.html at a
+desktop's 1280 px and a phone's 390 px and measures, in the page itself, that nothing
+scrolls sideways, no printed block hides text, no word or number breaks in the middle, and
+every figure is shown large enough to read (``comparisons.tools.browser``). Screenshots of
+both widths are saved in the test's temporary folder for a person to look at.
+
+Chromium is the Debian package (``apt-get install chromium``; ``.ci/run`` installs it when it
+is missing); without it these tests are skipped with that sentence, or fail where
+``MLP_TWINS_REQUIRE_BROWSER`` is set, as ``.ci/run`` does."""
+
+import os
+
+import pytest
+
+from comparisons.tools import browser
+
+MISSING = "Chromium is not installed: apt-get install chromium (.ci/run installs it)"
+
+
+@pytest.fixture(autouse=True)
+def _chromium():
+    """Skipped without Chromium, except where MLP_TWINS_REQUIRE_BROWSER is set (CI sets it):
+    there a missing browser fails the test."""
+    if browser.chromium() is None:
+        if os.environ.get("MLP_TWINS_REQUIRE_BROWSER"):
+            pytest.fail(MISSING)
+        pytest.skip(MISSING)
+
+
+@pytest.mark.parametrize("width", sorted(browser.WIDTHS.values()))
+def test_the_report_reads_well_at(width, quick_report, tmp_path):
+    shot = tmp_path / f"report-{width}px.png"
+    found = browser.measure(quick_report / "report.html", width, shot)
+    assert found["width"] == width and found["words"] > 2000
+    assert browser.problems(found) == []
+    assert len(found["fonts"]) >= 15  # every figure measured
+    assert shot.stat().st_size > 100_000
+    print(f"screenshot: {shot}")
+
+
+def _page(tmp_path, body: str) -> object:
+    path = tmp_path / "page.html"
+    path.write_text(f"<!DOCTYPE html><html><head><meta name='viewport' content='width="
+                    f"device-width, initial-scale=1'></head><body>{body}</body></html>")
+    return path
+
+
+def test_the_measurement_finds_what_the_old_layout_did_wrong(tmp_path):
+    """The faults the report once had, planted in a small page: each is found."""
+    wide = "x" * 400
+    page = _page(tmp_path, (
+        "<pre style='overflow-x:auto'>" + "check_backprop: NOT OK " * 20 + "</pre>"
+        "<table><tr><td style='overflow-wrap:anywhere;width:2em'>1.4e+00 generation</td>"
+        "<td>5.9e-16</td></tr></table>"
+        f"<div style='width:2000px'>{wide}</div>"
+        "<figure><img alt='tiny' data-font-px='10' style='width:100px' src='data:image/png;"
+        "base64,iVBORw0KGgoAAAANSUhEUgAAAZAAAAABCAAAAADVmadCAAAADklEQVR4nGNoGAWDCgAArrXIAXA9O"
+        "zgAAAAASUVORK5CYII='></figure>"))  # a 400 x 1 grey PNG
+    for width in (1280, 390):
+        found = browser.measure(page, width)
+        assert found["sideways"], width
+        assert found["hidden"], width
+        assert "generation" in found["broken"] or "1.4e+00" in found["broken"], found
+        assert [f for f in found["fonts_under"] if f["figure"] == "tiny"]
+    assert browser.measure(page, 1280)["small"]  # 100 px of a 400 px drawing on a desktop
