@@ -154,8 +154,8 @@ def load_mnist(data_dir: str | None) -> Split:
         if labels.size and labels.max() > 9:
             raise ValueError(f"{paths[part + '_labels']} holds a label {labels.max()}; MNIST's "
                              "are 0 to 9")
-    X_tr = arrays["train_images"].reshape(len(arrays["train_images"]), -1) / 255.0
-    X_te = arrays["test_images"].reshape(len(arrays["test_images"]), -1) / 255.0
+    X_tr = arrays["train_images"].reshape(len(arrays["train_images"]), 28 * 28) / 255.0
+    X_te = arrays["test_images"].reshape(len(arrays["test_images"]), 28 * 28) / 255.0
     return X_tr, X_te, arrays["train_labels"].astype(int), arrays["test_labels"].astype(int)
 
 

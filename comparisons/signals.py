@@ -23,16 +23,26 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def stopping() -> Iterator[None]:
-    """Within the block, SIGTERM raises ``KeyboardInterrupt`` (in the main thread)."""
+    """Within the block, SIGTERM raises ``KeyboardInterrupt`` (in the main thread), and both
+    signals are remembered for ``raise_if_stopped``."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     _received.clear()
-    previous = signal.signal(signal.SIGTERM, _terminate)
+    previous = {s: signal.signal(s, _terminate) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def raise_if_stopped() -> None:
+    """Raise ``KeyboardInterrupt`` again if a signal came within ``stopping()``: for code
+    that calls a fit which catches it (scikit-learn's and scratch's ``fit`` end early with a
+    warning instead), so that the command stops rather than goes on with a cut-short fit."""
+    if _received:
+        raise KeyboardInterrupt
 
 
 def status() -> int:

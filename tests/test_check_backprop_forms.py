@@ -322,7 +322,8 @@ def test_inputs_that_cannot_be_checked_are_named():
 # --- hostile results are never OK ----------------------------------------------------------------
 
 HOSTILE = st.sampled_from(["nan", "inf", "-inf", "complex", "object", "none_array", "short",
-                           "long", "transposed", "scalar", "string", "empty", "ones"])
+                           "long", "transposed", "scalar", "string", "empty", "ones",
+                           "masked"])
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)
@@ -339,7 +340,9 @@ def test_property_a_hostile_result_never_gives_ok(kind, position, loss):
             "object": np.array([object()] * g.size, dtype=object), "none_array": None,
             "short": g.ravel()[:-1], "long": np.append(g.ravel(), 1.0), "transposed": g.T,
             "scalar": 1.0, "string": "gradient", "empty": np.array([]),
-            "ones": np.ones_like(g)}[kind]
+            "ones": np.ones_like(g),
+            "masked": np.ma.masked_array(g, mask=np.arange(g.size).reshape(g.shape) == 0),
+        }[kind]
         return (value, grads) if loss else grads
 
     try:

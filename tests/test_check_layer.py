@@ -497,3 +497,33 @@ def test_bad_arguments_are_one_line_errors(call, error, words):
 def test_assert_layer_raises_with_the_report():
     with pytest.raises(AssertionError, match="NOT OK"):
         assert_layer(relu_forward, lambda dout, x: dout, rng.normal(size=(3, 3)), kind="relu")
+
+
+@pytest.mark.parametrize("offset", [0.0, 1e4, 1e6, 1e8])
+def test_a_large_constant_offset_never_hides_a_wrong_gradient(offset):
+    """Finite differences of a forward with large outputs are noisy: the checker either
+    resolves the gradient (a larger step) or says it could not; a wrong one never passes."""
+    rng = np.random.default_rng(0)
+    x, w = rng.normal(size=(6, 5)), rng.normal(size=(5, 4))
+    b = rng.normal(size=4) + offset
+
+    def forward(x, w, b):
+        return x @ w + b, (x, w)
+
+    def right(dout, cache):
+        x, w = cache
+        return dout @ w.T, x.T @ dout, dout.sum(0)
+
+    def wrong(dout, cache):
+        x, w = cache
+        dx = dout @ w.T
+        dx[0] *= 1.1
+        return dx, x.T @ dout * 1.001, dout.sum(0)
+
+    assert not check_layer(forward, wrong, x, w, b).ok
+    report = check_layer(forward, right, x, w, b)
+    assert report.ok or "could not be checked" in " ".join(report.diagnosis)
+    if offset <= 1e4:
+        assert report.ok, str(report)
+    if not report.ok:  # kind= checks against torch's operation instead, and can
+        assert check_layer(forward, right, x, w, b, kind="dense").ok

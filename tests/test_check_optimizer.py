@@ -276,3 +276,50 @@ def test_arguments_are_checked_with_one_line_naming_them(kwargs, error, words):
     settings = {"optimizer": "sgd", "lr": 0.1, **kwargs}
     with pytest.raises(error, match=words):
         check_optimizer(lambda p, g: None, **settings)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam", "rmsprop", "adagrad"])
+@pytest.mark.parametrize("lr", [1e-7, 1e-9])
+def test_a_tiny_learning_rate_hides_no_wrong_step(optimizer, lr):
+    """The difference is measured against how far the parameters moved, not their size."""
+    def nothing(params, grads):
+        return None
+
+    def ascent(params, grads):
+        for p, g in zip(params, grads):
+            p += lr * g
+
+    for wrong in (nothing, ascent):
+        report = check_optimizer(wrong, optimizer=optimizer, lr=lr)
+        assert not report.ok, (wrong.__name__, report.errors)
+
+
+def test_an_adam_ignoring_its_beta_2_is_caught_at_a_small_learning_rate():
+    import torch
+
+    def fixed_beta_2(params, grads, state={}):  # noqa: B006 - the state lives between calls
+        if "opt" not in state:
+            state["tensors"] = [torch.tensor(p) for p in params]
+            state["opt"] = torch.optim.Adam(state["tensors"], lr=5e-5, betas=(0.9, 0.999))
+        for t, g in zip(state["tensors"], grads):
+            t.grad = torch.tensor(g)
+        state["opt"].step()
+        for p, t in zip(params, state["tensors"]):
+            p[...] = t.detach().numpy()
+
+    report = check_optimizer(fixed_beta_2, optimizer="adam", lr=5e-5, betas=(0.9, 0.99))
+    assert not report.ok
+
+
+@pytest.mark.parametrize("kwargs,error,words", [
+    (dict(seed=-1), ValueError, "seed"), (dict(seed=1.5), ValueError, "seed"),
+    (dict(seed="a"), ValueError, "seed"), (dict(centered="no"), TypeError, "centered"),
+    (dict(lr=1e308), ValueError, "lr"), (dict(shapes=np.array([[2, 3]])), ValueError, "shapes"),
+    (dict(shapes=[(True, 2)]), ValueError, "shapes"),
+])
+def test_more_bad_arguments_are_named(kwargs, error, words):
+    args = dict(optimizer="rmsprop", lr=0.1, **{k: v for k, v in kwargs.items() if k != "lr"})
+    if "lr" in kwargs:
+        args["lr"] = kwargs["lr"]
+    with pytest.raises(error, match=words):
+        check_optimizer(lambda params, grads: None, **args)

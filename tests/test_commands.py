@@ -85,6 +85,8 @@ def test_a_wrong_argument_is_one_line_and_exit_2(command, args, words, tmp_path)
 @pytest.mark.parametrize("content,words", [
     (None, "there is no"), ("[]", "is not the results of"), ("{not json", "cannot be read"),
     ('{"rows": [], "scaling": [], "machine": {}, "command": 3}', "is not the results of"),
+    ('{"rows": [{"config": {}, "contenders": "abc"}], "scaling": [], "machine": {}, '
+     '"command": "x"}', "is not a benchmark row"),
 ])
 def test_retry_missing_on_a_bad_bench_json_is_refused_before_measuring(content, words,
                                                                         tmp_path):
@@ -342,3 +344,31 @@ def _maps_torch(pid: int) -> bool:
             return "libtorch" in f.read()
     except FileNotFoundError:
         return False
+
+
+CUT_SHORT = """
+import os, signal, sys, threading
+from comparisons import signals
+from comparisons.bench.contenders import Config
+from comparisons.bench.measure import data, epoch_seconds
+config = Config((100,), 200, "adam", "float32", n_samples=10000, epochs=150)
+X, y = data(config)
+threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIG%s)).start()
+try:
+    with signals.stopping():
+        epoch_seconds(sys.argv[1], config, X, y)
+    print("measured")
+except KeyboardInterrupt:
+    print("stopped")
+"""
+
+
+@pytest.mark.parametrize("contender", ["scratch", "sklearn"])
+@pytest.mark.parametrize("name", ["TERM", "INT"])
+def test_a_fit_cut_short_by_a_signal_is_not_a_measurement(contender, name, tmp_path):
+    """scikit-learn's and scratch's fits catch KeyboardInterrupt and end early; the bench
+    must stop there, not record the cut-short fit and go on."""
+    script = tmp_path / "cut.py"
+    script.write_text(CUT_SHORT % name)
+    done = _python(str(script), contender, timeout=300)
+    assert done.stdout.strip() == "stopped", done.stdout + done.stderr

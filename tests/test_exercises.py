@@ -109,11 +109,13 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 SPOILS = ["nan", "inf", "complex", "object", "string", "none", "drop", "extra", "double",
-          "zero", "transpose", "list_of_lists"]
+          "zero", "transpose", "list_of_lists", "masked"]
 
 
 def _spoil(value, kind):
     value = np.asarray(value, dtype=float)
+    if kind == "masked":
+        return np.ma.masked_array(value, mask=np.arange(value.size).reshape(value.shape) == 0)
     if kind == "nan":
         out = value.copy()
         out.flat[0] = np.nan
@@ -190,3 +192,61 @@ def test_property_a_spoiled_adam_is_never_ok(kind, when):
 
     verdict = grade("adam_step", spoiled, seed=when)
     assert not verdict.ok, verdict.text
+
+
+# --- answers that are right only sometimes ----------------------------------------------------
+
+def test_an_answer_right_only_on_some_calls_is_caught():
+    calls = {"n": 0}
+
+    def relu_backward(grad_out, x):  # the mask dropped on every second call
+        calls["n"] += 1
+        return grad_out * (x > 0) if calls["n"] % 2 else grad_out
+
+    for seed in range(3):
+        assert not grade("relu_backward", relu_backward, seed=seed).ok
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_backprop_in_torchs_weight_layout_never_passes(seed):
+    """z = X W^T (torch's (n_out, n_in) layout) where the exercise's is z = X W."""
+    def backprop(params, X, Y):
+        W0, b0, W1, b1 = params
+        h = sigmoid(X @ W0.T + b0)
+        delta = (softmax(h @ W1.T + b1) - Y) / len(X)
+        delta_h = delta @ W1 * h * (1 - h)
+        return [delta_h.T @ X, delta_h.sum(0), delta.T @ h, delta.sum(0)]
+
+    assert not grade("backprop", backprop, seed=seed).ok
+
+
+def test_an_adam_sharing_one_state_between_parameters_of_one_shape_is_caught():
+    shared: dict = {}
+    right = solution("adam_step")
+
+    def adam_step(param, grad, state, **kw):
+        right(param, grad, shared.setdefault(param.shape, {}), **kw)
+
+    for seed in range(3):
+        assert not grade("adam_step", adam_step, seed=seed).ok
+
+
+def test_an_adam_whose_step_count_stops_is_caught():
+    def adam_step(param, grad, state, lr=1e-3, beta_1=0.9, beta_2=0.999, eps=1e-8):
+        state.setdefault("m", np.zeros_like(param))
+        state.setdefault("v", np.zeros_like(param))
+        state["t"] = min(state.get("t", 0) + 1, 10)
+        state["m"] = beta_1 * state["m"] + (1 - beta_1) * grad
+        state["v"] = beta_2 * state["v"] + (1 - beta_2) * grad**2
+        m_hat = state["m"] / (1 - beta_1 ** state["t"])
+        v_hat = state["v"] / (1 - beta_2 ** state["t"])
+        param -= lr * m_hat / (np.sqrt(v_hat) + eps)
+
+    assert not grade("adam_step", adam_step, seed=0).ok
+
+
+def test_one_value_as_a_list_of_lists_is_one_value():
+    def sigmoid_backward(grad_out, out):
+        return (grad_out * out * (1 - out)).tolist()
+
+    assert grade("sigmoid_backward", sigmoid_backward).ok

@@ -4,6 +4,7 @@ answers deserve; a loop, a raise or a broken cell costs only its exercise; what 
 graded exits 2 with one line; the Gradescope results validate against its format."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -207,4 +208,41 @@ def test_what_cannot_be_graded_exits_2_with_one_line(make, words, tmp_path):
 def test_bad_options_are_refused_by_name(args, words, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         cli.main([str(_py(tmp_path, "all_right")), *args])
-    assert stop.value.code == 2 and words in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and words in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_background_process_started_by_the_submission_neither_hangs_nor_outlives_it(
+        tmp_path):
+    path = tmp_path / "server.py"
+    marker = f"sleep-{os.getpid()}-{time.time_ns()}"
+    path.write_text("import subprocess, sys\n"
+                    f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(200)', "
+                    f"'{marker}'])\n\n" + BY_NAME["sigmoid_right_vectorised"]["source"])
+    start = time.perf_counter()
+    results = submission.grade_submission(path, 0, 1)
+    assert time.perf_counter() - start < 60
+    assert results[0]["score"] == POINTS
+    left = subprocess.run(["pgrep", "-f", marker], capture_output=True, text=True).stdout
+    assert left.strip() == ""
+
+
+@pytest.mark.parametrize("make,words", [
+    (lambda d: os.mkfifo(d / "r.json") or d / "r.json", "not a regular file"),
+    (lambda d: (d / "r.json").mkdir() or d / "r.json", "is a folder"),
+    (lambda d: (d / "a.py").write_text("x") and d / "a.py" / "r.json", "is a file"),
+])
+def test_json_where_no_file_can_be_written_is_refused_before_grading(make, words, tmp_path):
+    target = make(tmp_path)
+    source = _py(tmp_path, "all_right")
+    done = _run(str(source), "--json", str(target), cwd=tmp_path)
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stdout == ""
+
+
+def test_json_through_a_link_writes_the_file_it_points_to(tmp_path):
+    real, link = tmp_path / "real.json", tmp_path / "link.json"
+    real.write_text("{}")
+    link.symlink_to(real)
+    assert cli.main([str(_py(tmp_path, "partial")), "--json", str(link)]) == 0
+    assert link.is_symlink() and json.loads(real.read_text())["score"] == 3 * POINTS

@@ -48,14 +48,14 @@ def craft(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> Path:
     return path
 
 
-def _wide(tmp_path: Path, width: int) -> Path:
+def _wide(tmp_path: Path, width: int, n_in: int = 1, dtype: type = np.float32) -> Path:
     header = _template(tmp_path)
     header.pop("optimizer", None)
-    header.update(n_layers=2, n_features_in=1, n_outputs=3, label_type="multiclass")
+    header.update(n_layers=2, n_features_in=n_in, n_outputs=3, label_type="multiclass")
     header["params"]["hidden_layer_sizes"] = [width]
     return craft(tmp_path / "wide.npz", header, {
-        "coef_0": np.zeros((1, width), np.float32), "intercept_0": np.zeros(width, np.float32),
-        "coef_1": np.zeros((width, 3), np.float32), "intercept_1": np.zeros(3, np.float32),
+        "coef_0": np.zeros((n_in, width), dtype), "intercept_0": np.zeros(width, dtype),
+        "coef_1": np.zeros((width, 3), dtype), "intercept_1": np.zeros(3, dtype),
         "classes": np.arange(3)})
 
 
@@ -101,9 +101,11 @@ def _peak_mb(path: Path) -> tuple[int, float, str]:
 
 
 @pytest.mark.parametrize("make,refusal", [
-    (lambda d: _wide(d, 5_000_000), "bytes per row"),
+    (lambda d: _wide(d, 5_000_000), "bytes"),
+    (lambda d: _wide(d, 31_000, n_in=1000), "more than the budget"),
     (lambda d: _long_labels(d, 2_000_001), "characters long"),
     (lambda d: _multilabel(d, 40_000), "bytes per row"),
+    (lambda d: _multilabel(d, 8_000), "bytes per row"),
 ])
 def test_a_small_file_promising_a_huge_prediction_is_refused(make, refusal, tmp_path):
     path = make(tmp_path)
@@ -114,8 +116,10 @@ def test_a_small_file_promising_a_huge_prediction_is_refused(make, refusal, tmp_
     assert refusal == "characters long" or "max_bytes" in str(error.value)
 
 
-@pytest.mark.parametrize("make", [lambda d: _multilabel(d, 8_000),
-                                  lambda d: _wide(d, 30_000),
+@pytest.mark.parametrize("make", [lambda d: _multilabel(d, 3_000),
+                                  lambda d: _wide(d, 7_000),
+                                  lambda d: _wide(d, 7_000, n_in=1000, dtype=np.float64),
+                                  lambda d: _wide(d, 7_000, n_in=1000),
                                   lambda d: _long_labels(d, 1_000)])
 def test_a_small_file_that_loads_predicts_within_a_few_hundred_mb(make, tmp_path):
     path = make(tmp_path)
@@ -192,3 +196,45 @@ def test_the_first_error_survives_a_failed_cleanup(tmp_path, monkeypatch):
 def test_the_resource_module_reports_kilobytes():
     """ru_maxrss is in kilobytes on Linux, as _peak_mb reads it."""
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss > 10_000
+
+
+def test_many_labels_load_without_a_square_matrix_of_them(tmp_path):
+    """8,000 multilabel outputs once cost an 8,000 x 8,000 matrix (512 MB) at load."""
+    import tracemalloc
+
+    path = _multilabel(tmp_path, 8_000)
+    tracemalloc.start()
+    try:
+        model = scratch.MLPClassifier.load(path, max_bytes=2**28)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert list(model.classes_) == list(range(8_000))
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MB"
+
+
+def test_save_writes_through_a_link_and_refuses_what_is_not_a_file(tmp_path):
+    model = _model()
+    target, link = tmp_path / "target.npz", tmp_path / "link.npz"
+    target.write_bytes(b"old")
+    link.symlink_to(target)
+    model.save(link)
+    assert link.is_symlink() and scratch.MLPClassifier.load(target).n_features_in_ == \
+        model.n_features_in_
+    os.mkfifo(tmp_path / "fifo.npz")
+    (tmp_path / "folder.npz").mkdir()
+    for bad, words in (("fifo.npz", "not a regular file"), ("folder.npz", "a folder")):
+        with pytest.raises(ValueError, match=words) as error:
+            model.save(tmp_path / bad)
+        assert bad in str(error.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fifo.npz", "folder.npz", "link.npz",
+                                                          "target.npz"]
+
+
+def test_save_never_copies_a_setuid_bit(tmp_path):
+    model = _model()
+    path = tmp_path / "m.npz"
+    model.save(path)
+    path.chmod(0o4755)
+    model.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o755

@@ -58,6 +58,14 @@ def stored(out: str) -> dict:
                                                 for k, t in shape.items()):
         raise UsageError(f"--retry-missing: {path} is not the results of {PROG} (it needs "
                          "rows, scaling, machine and command); run the benchmark again")
+    for row in results["rows"] + results["scaling"]:
+        if not (isinstance(row, dict) and isinstance(row.get("config"), dict)
+                and isinstance(row.get("contenders"), dict)
+                and all(isinstance(k, str) and isinstance(v, dict)
+                        for k, v in row["contenders"].items())):
+            raise UsageError(f"--retry-missing: {path} holds a row that is not a benchmark "
+                             "row (a config and its contenders' results); run the benchmark "
+                             "again")
     return results
 
 
@@ -77,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 results = previous
                 try:
                     retried = retry_missing(results, args.repeats, args.probe_tolerance, say)
-                except (ValueError, KeyError, TypeError) as error:
+                except (ValueError, KeyError, TypeError, AttributeError) as error:
                     raise UsageError(f"cannot retry {os.path.join(args.out, 'bench.json')}: "
                                      f"{error}") from None
                 say(f"measured again: {len(retried)} contender(s)")

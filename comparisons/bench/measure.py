@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from comparisons import signals
 from comparisons.bench.contenders import RUNNERS, Config, Skip, data, gemm_flops
 from comparisons.bench.table import label, progress
 
@@ -115,6 +116,7 @@ def epoch_seconds(name: str, config: Config, X: np.ndarray, y: np.ndarray) -> fl
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         epochs = _compiled(config) if name == "torch_compiled" else RUNNERS[name](config, X, y)
+    signals.raise_if_stopped()  # a fit cut short by Ctrl-C or SIGTERM is not a measurement
     return float(np.median(epochs))
 
 

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
 plt.rcParams["figure.constrained_layout.use"] = True  # labels never overlap a neighbour
+plt.rcParams["figure.max_open_warning"] = 0  # the report draws them all, then closes each
 
 COLORS = {"scratch": "#1f77b4", "torch": "#d62728", "torch_native": "#ff7f0e",
           "sklearn": "#2ca02c", "logistic": "#9467bd", "tanh": "#8c564b", "relu": "#17becf"}

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
-from reference.checking.compare import problem_with, relative_difference
+from reference.checking.compare import problem_with
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
 MAX_STEPS = 10_000
@@ -35,9 +35,10 @@ class OptimizerReport:
     """The verdict of ``check_optimizer``.
 
     ``ok``: your step equals a framework's update of the optimizer you named (within
-    ``rtol`` at every step). ``matches``: every reference your step equals, e.g.
+    ``rtol`` at every step, relative to how far the parameters have moved, so that a small
+    learning rate hides nothing). ``matches``: every reference your step equals, e.g.
     ``["torch.optim.Adam"]``. ``diagnosis``: what differs, in sentences. ``errors``: the
-    largest relative difference from each framework reference over the steps. ``mode``:
+    largest such relative difference from each framework reference over the steps. ``mode``:
     "in place" or "returned" (how your step handed back the new parameters).
     """
 
@@ -398,16 +399,36 @@ def _run_user(step_fn: Callable, start: list[np.ndarray], grads: list[list[np.nd
     return trajectory, touched, mode
 
 
-def _distance(a: list[list[np.ndarray]], b: list[list[np.ndarray]]) -> tuple[float, int | None]:
-    """Largest relative difference over the steps, and the first step (1-based) that
-    differs by more than 1e-12 relative (NaN and infinity count as differing)."""
+def _distance(a: list[list[np.ndarray]], b: list[list[np.ndarray]],
+              start: list[np.ndarray]) -> tuple[float, int | None]:
+    """Largest difference over the steps, relative to how far the parameters moved (so that
+    a tiny learning rate cannot hide a wrong step), and the first step (1-based) that differs
+    by more than 1e-12 of it (NaN and infinity count as differing). A difference of float64
+    round-off in the parameters themselves (a few ulps per step) is not counted."""
     worst, first = 0.0, None
+    eps = np.finfo(np.float64).eps
     for step, (x, y) in enumerate(zip(a, b), start=1):
-        here = max(relative_difference(p, q) for p, q in zip(x, y))
+        here = 0.0
+        for p, q, p0 in zip(x, y, start):
+            p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+            if not (np.isfinite(p).all() and np.isfinite(q).all()):
+                here = math.inf
+                break
+            moved = max(float(np.abs(p - p0).max(initial=0)), float(np.abs(q - p0).max(
+                initial=0)))
+            gap = float(np.abs(p - q).max(initial=0))
+            gap = max(0.0, gap - 16 * step * eps * float(np.abs(q).max(initial=0)))
+            here = max(here, 0.0 if gap == 0 else (gap / moved if moved > 0 else math.inf))
         worst = max(worst, here)
         if first is None and not here <= 1e-12:
             first = step
     return worst, first
+
+
+def _check_flag(name: str, value: object) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return bool(value)
 
 
 def _check_number(name: str, value: object, low: float, high: float = math.inf,
@@ -462,15 +483,21 @@ def check_optimizer(step_fn: Callable, *, optimizer: str, lr: float,
     if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
         raise TypeError(f"betas must be a pair (beta_1, beta_2), got {betas!r}.")
     settings = Settings(
-        _check_number("lr", lr, 0.0, low_open=True), _check_number("momentum", momentum, 0, 1),
+        _check_number("lr", lr, 0.0, 1e6, low_open=True, high_open=False),
+        _check_number("momentum", momentum, 0, 1),
         (_check_number("betas[0]", betas[0], 0, 1), _check_number("betas[1]", betas[1], 0, 1)),
         _check_number("eps", eps, 0.0, low_open=True),
         _check_number("weight_decay", weight_decay, 0.0),
-        _check_number("alpha", alpha, 0, 1, high_open=False), bool(centered),
+        _check_number("alpha", alpha, 0, 1, high_open=False), _check_flag("centered", centered),
         _check_number("initial_accumulator_value", initial_accumulator_value, 0.0))
     rtol = _check_number("rtol", rtol, 0.0, low_open=True)
-    if not shapes or not all(isinstance(s, (tuple, list)) and all(
-            isinstance(d, (int, np.integer)) and d > 0 for d in s) for s in shapes):
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
+            not 0 <= seed < 2**63:
+        raise ValueError(f"seed must be a whole number from 0 to 2^63 - 1, got {seed!r}.")
+    if not isinstance(shapes, (tuple, list)) or not shapes or not all(
+            isinstance(s, (tuple, list)) and all(
+                isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d > 0
+                for d in s) for s in shapes):
         raise ValueError(f"shapes must be a list of array shapes of positive sizes, got "
                          f"{shapes!r}.")
     if sum(int(np.prod(s)) for s in shapes) * steps > 10**8:
@@ -492,7 +519,7 @@ def _check(step_fn: Callable, optimizer: str, s: Settings, start: list, grads: l
         return OptimizerReport(False, optimizer, [], [str(refused)], {})
     errors, firsts, matches = {}, {}, []
     for name, run in _references(optimizer, s).items():
-        errors[name], firsts[name] = _distance(theirs, run(start, grads))
+        errors[name], firsts[name] = _distance(theirs, run(start, grads), start)
         if errors[name] <= rtol:
             matches.append(name)
     diagnosis = []
@@ -512,7 +539,7 @@ def _check(step_fn: Callable, optimizer: str, s: Settings, start: list, grads: l
 def _explain(theirs: list, optimizer: str, s: Settings, start: list, grads: list, rtol: float,
              errors: dict, firsts: dict) -> list[str]:
     for kind, (run, text) in _variants(optimizer, s).items():
-        if _distance(theirs, run(start, grads))[0] <= rtol:
+        if _distance(theirs, run(start, grads), start)[0] <= rtol:
             return [f"Your step differs from the frameworks' in one known way: {text}."]
     for other in OPTIMIZERS:
         if other == optimizer:
@@ -520,11 +547,13 @@ def _explain(theirs: list, optimizer: str, s: Settings, start: list, grads: list
         usual = replace(s, momentum=s.momentum or 0.9) if other in ("momentum", "nesterov") \
             else replace(s, momentum=0.0) if other == "rmsprop" else s
         for name, run in _references(other, usual).items():
-            if _distance(theirs, run(start, grads))[0] <= rtol:
+            if _distance(theirs, run(start, grads), start)[0] <= rtol:
                 return [f"Your step is {name}'s update for optimizer={other!r}, not "
                         f"{optimizer!r}."]
     # the framework yours follows longest (then most closely), and where it leaves it
-    name = max(firsts, key=lambda k: (firsts[k] or math.inf, -errors[k]))
+    order = list(firsts)  # ties (equal to 6 digits) go to the first reference: torch's
+    name = max(firsts, key=lambda k: (firsts[k] or math.inf, -float(f"{errors[k]:.6g}"),
+                                      -order.index(k)))
     first = firsts[name]
     if first == 1:
         return [f"The very first step already differs from {name}'s (the closest framework): "

@@ -27,6 +27,8 @@ def as_real(a: object) -> np.ndarray | None:
         array = np.asarray(a)
     except Exception:  # noqa: BLE001 - anything that is not an array is not an answer
         return None
+    if np.ma.is_masked(a):  # np.asarray would drop the mask and read the hidden values
+        return None
     if array.dtype.kind not in "iuf":
         return None
     array = array.astype(np.float64, copy=False)
@@ -43,6 +45,9 @@ def problem_with(a: object) -> str | None:
         array = np.asarray(a)
     except Exception as error:  # noqa: BLE001
         return f"it is not an array ({type(error).__name__})"
+    if np.ma.is_masked(a):
+        return (f"it is a masked array with {int(np.ma.count_masked(a))} of its {array.size} "
+                "entries masked (missing)")
     if array.dtype.kind == "c":
         return "it holds complex numbers"
     if array.dtype.kind == "b":
@@ -133,6 +138,9 @@ def compare(name: str, yours: ArrayLike, reference: ArrayLike, *, rtol: float | 
     >>> result.verdict, result.worst_index, result.yours, result.reference
     ('wrong', (1,), 2.0, 2.5)
     """
+    if rtol is not None and (isinstance(rtol, (bool, np.bool_)) or not isinstance(
+            rtol, (int, float, np.integer, np.floating)) or not np.isfinite(rtol) or rtol <= 0):
+        raise ValueError(f"rtol must be a finite number > 0, got {rtol!r}.")
     problem = problem_with(yours)
     dtype = getattr(np.asarray(yours) if problem is None else None, "dtype", np.float64)
     rtol = _tolerance(dtype) if rtol is None else float(rtol)

@@ -45,6 +45,8 @@ def to_numpy(value: object) -> np.ndarray:
         if str(value.dtype) == "torch.bfloat16":
             value = value.float()
         return value.numpy()
+    if np.ma.is_masked(value):  # kept masked, so that problem_with says entries are missing
+        return value
     return np.asarray(value)
 
 

@@ -25,8 +25,10 @@ class Called:
     wrote: list[str]
 
 
-def call(fn: Callable, args: dict[str, object]) -> Called:
-    """``fn(**args)`` positionally, on copies; raises what the function raises."""
+def call(fn: Callable, args: dict[str, object], count: int = 0) -> Called:
+    """``fn(**args)`` positionally, on copies; raises what the function raises. ``count``:
+    how many values the exercise returns (1: whatever comes back is that one value, a list
+    of lists included)."""
     given = {k: (np.array(v, copy=True) if isinstance(v, np.ndarray) else v)
              for k, v in args.items()}
     result = fn(*given.values())
@@ -34,7 +36,8 @@ def call(fn: Callable, args: dict[str, object]) -> Called:
              and not (np.shape(given[k]) == v.shape and np.array_equal(given[k], v))]
     if result is None:
         return Called(None, wrote)
-    values = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    one = count == 1 or not isinstance(result, (tuple, list))
+    values = (result,) if one else tuple(result)
     return Called(values, wrote)
 
 

@@ -11,15 +11,25 @@ error in a ``.py``).
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
 PROG = "python -m reference.grade"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its errors in one line (as the comparisons commands say them)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.split("\n\n")[0])
+    parser = _Parser(prog=PROG, description=__doc__.split("\n\n")[0])
     parser.add_argument("submission", help="a .ipynb notebook or a .py file")
     parser.add_argument("--json", metavar="PATH", type=Path,
                         help="write Gradescope's results.json there (only when graded)")
@@ -32,9 +42,24 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--timeout must be more than 0 and at most 600 seconds")
     if not 0 <= args.seed < 2**31:
         parser.error("--seed must be from 0 to 2^31 - 1")
-    if args.json is not None and args.json.is_dir():
-        parser.error(f"--json {args.json} is a folder; give a file path")
+    if args.json is not None:
+        problem = _json_problem(args.json)
+        if problem:
+            parser.error(f"--json {args.json} {problem}")
     return args
+
+
+def _json_problem(path: Path) -> str | None:
+    """Why results cannot be written at ``path``, or None: only a regular file (new, or
+    replaced) in a folder that exists or can be made; a link is written through."""
+    target = Path(os.path.realpath(path))
+    if target.exists() and not target.is_file():
+        return ("is a folder; give a file path" if target.is_dir() else
+                "is not a regular file (a FIFO, a device, a terminal); give a file path")
+    for parent in target.parents:
+        if parent.exists():
+            return None if parent.is_dir() else f"cannot be made: {parent} is a file"
+    return None
 
 
 def gradescope(results: list[dict], seconds: float) -> dict:
@@ -62,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     total, most = sum(r["score"] for r in results), sum(r["max_score"] for r in results)
     print(f"{'total':<{width}}  {total:>4g}/{most:g}")
     if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        temporary = args.json.with_name(args.json.name + ".partial")
+        target = Path(os.path.realpath(args.json))  # a link: the file it points to
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".partial")
         temporary.write_text(json.dumps(gradescope(results, time.perf_counter() - start),
                                         indent=1))
-        temporary.replace(args.json)
+        temporary.replace(target)
     return 0

@@ -132,9 +132,16 @@ def solution(name: str) -> Callable:
 # --- grading one function ------------------------------------------------------------------------
 
 def _values(name: str, fn: Callable, args: dict, right: tuple, what: list[str],
-            fingerprints: dict[str, tuple[tuple, str]]) -> Grade | None:
-    """None when ``fn`` gives the right answer on this case; else the verdict."""
-    called = call(fn, args)
+            fingerprints: dict[str, tuple[tuple, str]]) -> tuple[Grade | None, tuple | None]:
+    """(None when ``fn`` gives the right answer on this case, else the verdict; the answer).
+    ``fn`` is called once per case: what is graded is what it returned."""
+    called = call(fn, args, count=len(right))
+    verdict = _judge(name, called, right, what, fingerprints)
+    return verdict, called.answer
+
+
+def _judge(name: str, called: object, right: tuple, what: list[str],
+           fingerprints: dict[str, tuple[tuple, str]]) -> Grade | None:
     if called.answer is None:
         return _not_attempted(name, "it returns None")
     if called.wrote:
@@ -163,10 +170,9 @@ def _cases(name: str, rng: np.random.Generator, fn: Callable, make: Callable,
     notes = []
     for _ in range(count):
         args, right, what, fingerprints = make(rng)
-        verdict = _values(name, fn, args, right, what, fingerprints)
+        verdict, answer = _values(name, fn, args, right, what, fingerprints)
         if verdict is not None:
             return verdict
-        answer = call(fn, args).answer
         notes += [f"{what[k]} has shape {np.shape(answer[k])}: it keeps a batch axis "
                   f"({np.shape(right[k])} expected; the values are right)"
                   for k in kept_axis(answer, right) if f"{what[k]} has shape" not in
@@ -320,9 +326,11 @@ def _grade_adam(fn: Callable, rng: np.random.Generator) -> Grade:
                 new.append(p)
         return new
 
-    shapes = [(int(rng.integers(2, 6)), int(rng.integers(2, 6))), (int(rng.integers(2, 6)),)]
+    matrix = (int(rng.integers(2, 6)), int(rng.integers(2, 6)))
+    shapes = [matrix, (matrix[1],), matrix]  # two of one shape: each needs its own state
     report = check_optimizer(step, optimizer="adam", lr=lr, betas=(beta_1, beta_2), eps=eps,
-                             shapes=shapes, seed=int(rng.integers(2**31)))
+                             shapes=shapes, steps=int(rng.integers(12, 17)),
+                             seed=int(rng.integers(2**31)))
     if report.ok:
         note = f"equal to {' and '.join(report.matches)}"
         if returned["seen"]:
@@ -335,6 +343,8 @@ def _grade_adam(fn: Callable, rng: np.random.Generator) -> Grade:
 def _backprop_data(rng: np.random.Generator) -> tuple:
     n, n_in, hidden, C = (int(v) for v in (rng.integers(6, 13), rng.integers(3, 7),
                                            rng.integers(3, 7), rng.integers(3, 5)))
+    while hidden in (n_in, C):  # no square weight matrix: the layout (n_in, n_out) shows
+        hidden += 1
     X, Y = rng.normal(size=(n, n_in)), np.eye(C)[rng.integers(0, C, n)]
     params = [rng.normal(0, 0.5, (n_in, hidden)), rng.normal(0, 0.1, hidden),
               rng.normal(0, 0.5, (hidden, C)), rng.normal(0, 0.1, C)]
@@ -343,14 +353,7 @@ def _backprop_data(rng: np.random.Generator) -> tuple:
 
 def _grade_backprop(fn: Callable, rng: np.random.Generator, steps: bool = False) -> Grade:
     name = "backprop_steps" if steps else "backprop"
-    params, X, Y = _backprop_data(rng)
-    called = call(fn, {"params": [p.copy() for p in params], "X": X, "Y": Y})
-    if called.answer is None:
-        return _not_attempted(name, "it returns None")
-    if called.wrote:
-        return _wrong(name, f"it writes into its argument{'s' if len(called.wrote) > 1 else ''} "
-                            f"{', '.join(called.wrote)} (an in-place operation); compute new "
-                            "arrays instead")
+    params, X, Y = _backprop_data(rng)  # its first call is check_backprop's own (no other)
     nodes = {"dz2": "z2", "dh1": "h1", "dz1": "z1"} if steps else None
     extra: set[str] = set()
 
@@ -362,9 +365,14 @@ def _grade_backprop(fn: Callable, rng: np.random.Generator, steps: bool = False)
             return out[0], {k: v for k, v in out[1].items() if k in nodes}
         return out
 
-    report = check_backprop(asked_steps_only if steps else fn, params, X, Y,
-                            activation="logistic", output="softmax", nodes=nodes,
-                            check_loss=False)
+    try:
+        report = check_backprop(asked_steps_only if steps else fn, params, X, Y,
+                                activation="logistic", output="softmax", nodes=nodes,
+                                check_loss=False)
+    except TypeError as error:
+        if str(error).startswith("grad_fn returned None"):
+            return _not_attempted(name, "it returns None")
+        raise
     if report.ok and report.conventions.get("batch", "").startswith("averaged"):
         note = "every gradient exact (the mean over the batch)" + (", every step right"
                                                                    if steps else "")
@@ -406,6 +414,9 @@ def grade(name: str, fn: Callable, seed: int | None = None) -> Grade:
     """
     if name not in EXERCISES:
         raise ValueError(f"no exercise {name!r}; the exercises are {', '.join(EXERCISES)}.")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or seed < 0):
+        raise ValueError(f"seed must be a whole number >= 0 or None, got {seed!r}.")
     if not callable(fn):
         return _not_attempted(name, f"{type(fn).__name__} is not a function")
     rng = np.random.default_rng(seed)

@@ -11,9 +11,12 @@ kernel) is stopped when it outlives the sum of its budgets.
 """
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from reference.grading.exercises import EXERCISES
@@ -72,15 +75,33 @@ report(grade_namespace(namespace, int(sys.argv[2]), float(sys.argv[3]), reasons)
 
 
 def grade_python(path: Path, seed: int, timeout: float) -> list[dict]:
+    """Grade a ``.py`` file in a fresh Python process of its own process group, its output
+    in files (not pipes, which a background process it starts would hold open); when it ends
+    or its budget runs out, whatever it left running in its group is stopped too."""
     budget = LOAD_BUDGET + timeout * len(EXERCISES) + 10
-    try:
-        done = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(seed), str(timeout),
-                               ",".join(EXERCISES)], capture_output=True, text=True,
-                              timeout=budget, cwd=path.parent)
-    except subprocess.TimeoutExpired:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(seed),
+                                  str(timeout), ",".join(EXERCISES)], stdout=out, stderr=err,
+                                 stdin=subprocess.DEVNULL, cwd=path.parent, text=True,
+                                 start_new_session=True)
+        try:
+            child.wait(timeout=budget)
+            late = False
+        except subprocess.TimeoutExpired:
+            late = True
+        finally:
+            try:
+                os.killpg(child.pid, signal.SIGKILL)  # the child and what it started
+            except (ProcessLookupError, PermissionError):
+                pass
+            child.wait()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if late and MARK not in stdout:
         return _all("the file did not finish loading and grading within "
                     f"{budget:g} s (a loop at the top level?)")
-    return _parse(done.stdout, done.stderr)
+    return _parse(stdout, stderr)
 
 
 def _all(why: str) -> list[dict]:

@@ -14,11 +14,14 @@ checked against the schema below, and every failure is a ``ValueError`` naming t
 the problem. Only a regular file is opened (not a FIFO or a device, even through a link).
 
 The budget bounds use, not only loading: what the header and the arrays' shapes promise is
-checked before anything is read, so that predicting ``ROWS_IN_BUDGET`` (1,024) rows needs at
-most ``max_bytes`` for the model's own work (every layer's activations, in float64, and the
-predicted labels: a class label is at most ``MAX_LABEL_CHARS`` characters); the caller's
-own input is not counted. A file saved by scratch loads into the torch twin and the other way
-round.
+checked before anything is read. The arrays, counted as float64 (prediction may convert
+float32 weights), must fit in ``max_bytes`` (64 MiB by default), and predicting
+``ROWS_IN_BUDGET`` (1,024) rows must need at most ``max_bytes`` for the model's own work
+(every layer's activations, in float64, and the predicted labels: a class label is at most
+``MAX_LABEL_CHARS`` characters); the caller's own input is not counted. Loading keeps a
+second copy of the weights (the best weights so far, for a warm start), so loading and
+predicting on a batch take about four times ``max_bytes`` at most. A file saved by scratch
+loads into the torch twin and the other way round.
 """
 
 import json
@@ -35,7 +38,7 @@ from scratch.files.safe_npz import ArchiveError, SafeNpz
 
 FORMAT = "mlp-twins-model"
 VERSION = 1
-MAX_BYTES = 256 * 2**20  # arrays a model file may hold, by default (load(..., max_bytes=))
+MAX_BYTES = 64 * 2**20  # arrays a model file may hold, by default (load(..., max_bytes=))
 ROWS_IN_BUDGET = 1024  # predicting this many rows must fit in max_bytes (see _check_use)
 MAX_LABEL_CHARS = 1024  # a class label's length
 MAX_HEADER_CHARS = 4 * 2**20
@@ -246,8 +249,14 @@ def save_model(estimator: BaseEstimator, path: str | os.PathLike) -> None:
 def _write_atomically(path: str | os.PathLike, header: np.ndarray,
                       arrays: dict[str, np.ndarray]) -> None:
     """Write to a temporary file in the destination's folder, then rename it over the
-    destination; on any failure (Ctrl-C included) remove it and leave the destination alone."""
-    folder = os.path.dirname(os.path.abspath(path))
+    destination; on any failure (Ctrl-C included) remove it and leave the destination alone.
+    A destination that is a link is written through (the file it points to is replaced);
+    one that is a folder, a FIFO or a device is refused."""
+    path = os.path.realpath(path)
+    if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+        kind = "a folder" if os.path.isdir(path) else "not a regular file (a FIFO or a device)"
+        raise ValueError(f"cannot save a model to {path!r}: it is {kind}; give a file path")
+    folder = os.path.dirname(path)
     descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".npz.tmp")
     try:
         os.chmod(descriptor, _mode_for(path))  # mkstemp's file is private to its owner
@@ -268,7 +277,7 @@ def _mode_for(path: str | os.PathLike) -> int:
     """The new file's permissions: the destination's when it exists (re-saving a private
     model keeps it private), else what the umask gives a new file, as ``open`` would."""
     try:
-        return stat.S_IMODE(os.stat(path).st_mode)
+        return stat.S_IMODE(os.stat(path).st_mode) & 0o777  # never setuid, setgid or sticky
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
@@ -328,10 +337,12 @@ def _check_members(npz: SafeNpz, header: dict, max_bytes: int) -> None:
         if name not in members:
             what = "weights" if name.startswith(("coef", "intercept")) else name
             raise ValueError(f"its {what} {name!r} are missing")
-    total = sum(m.nbytes for m in members.values())
+    total = sum(8 * int(np.prod(m.shape)) if m.dtype.kind == "f" else m.nbytes
+                for m in members.values())  # float32 weights are float64 when predicting
     if total > max_bytes:
-        raise ValueError(f"its arrays declare {total:,} bytes, more than the budget of "
-                         f"{max_bytes:,} (load(..., max_bytes=) raises it)")
+        raise ValueError(f"its arrays declare {total:,} bytes (floats counted as float64, as "
+                         f"prediction uses them), more than the budget of {max_bytes:,} "
+                         "(load(..., max_bytes=) raises it)")
     dtype = members["coef_0"].dtype
     previous = header["n_features_in"]
     for i in range(header["n_layers"]):

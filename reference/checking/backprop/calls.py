@@ -114,6 +114,8 @@ def _snapshot(value: object) -> object:
         array = to_numpy(value)
     except Exception:  # noqa: BLE001
         return value
+    if np.ma.is_masked(array):
+        return array.copy()  # still masked: its missing entries are named, not read
     return np.array(array, copy=True) if array.dtype.kind in "biufc" else value
 
 

@@ -32,6 +32,7 @@ its arguments. Your arrays are never modified.
 """
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -152,10 +153,10 @@ def _validate(grad_fn: object, activation: str, output: str, loss: str, alpha: o
     if not callable(grad_fn):
         raise TypeError(f"grad_fn must be a function grad_fn(params, X, Y), got "
                         f"{type(grad_fn).__name__}.")
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}.")
-    if output not in OUTPUTS or loss not in LOSSES or (output, loss) == ("identity",
-                                                                         "cross_entropy"):
+    if not (isinstance(output, str) and isinstance(loss, str)) or output not in OUTPUTS or \
+            loss not in LOSSES or (output, loss) == ("identity", "cross_entropy"):
         raise ValueError(f"output must be one of {OUTPUTS} and loss one of {LOSSES} (not "
                          f"identity with cross_entropy), got {output!r}, {loss!r}.")
     alpha = _number("alpha", alpha)
@@ -216,7 +217,11 @@ def _display_names(P: Leaves, arrangement: Arrangement, grads: Leaves | None) ->
         from reference.checking.structures import _bare
 
         names = [_bare(grads.names[k]) for k in order]
-        if len(set(names)) == len(names):
+        weight, bias = re.compile(r"(?i)(w|weight|coef|kernel)"), re.compile(r"(?i)(b|bias)")
+        roles_agree = not any((bias if j % 2 == 0 else weight).match(name) and not
+                              (weight if j % 2 == 0 else bias).match(name)
+                              for j, name in enumerate(names))  # no "b2" for a weight
+        if len(set(names)) == len(names) and roles_agree:
             return names
     return [f"{kind}{i}" for i in range(L) for kind in ("W", "b")]
 

@@ -106,13 +106,14 @@ def check_layer(forward: Callable, backward: Callable, *inputs: object, kind: st
     if not callable(forward) or not callable(backward):
         raise TypeError("forward and backward must be functions: forward(*inputs) and "
                         "backward(dout, cache) (or backward(dout, *inputs)).")
-    if kind is not None and kind not in KINDS:
+    if kind is not None and (not isinstance(kind, str) or kind not in KINDS):
         raise ValueError(f"kind must be one of {sorted(KINDS)} or None, got {kind!r}.")
-    if rtol is not None and (isinstance(rtol, bool) or not isinstance(rtol, (int, float))
-                             or not math.isfinite(rtol) or rtol <= 0):
+    if rtol is not None and (isinstance(rtol, (bool, np.bool_)) or not isinstance(
+            rtol, (int, float, np.integer, np.floating)) or not math.isfinite(rtol)
+            or rtol <= 0):
         raise ValueError(f"rtol must be a finite number > 0, got {rtol!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be a whole number, got {seed!r}.")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}.")
     if not inputs:
         raise ValueError("check_layer needs the layer's inputs after forward and backward.")
     with threadpool_limits(limits=1, user_api="blas"):
@@ -304,13 +305,19 @@ def _row(k: int, names: list[str], inputs: list, grad: object, returned: bool,
             out = np.asarray(run_forward(forward, inputs, names, {k: moved}).out,
                              dtype=np.float64)
             return float(np.sum(dout.reshape(out.shape) * out))
+
+        def magnitude(moved: np.ndarray) -> float:
+            out = np.asarray(run_forward(forward, inputs, names, {k: moved}).out,
+                             dtype=np.float64)
+            return float(np.sum(np.abs(dout.reshape(out.shape) * out)))
         mask = np.zeros(x.shape, dtype=bool) if kinks is None else kinks
-        verdicts, gaps = [], []
+        verdicts, gaps, noisy = [], [], False
         for _ in range(2):
             direction = rng.normal(size=x.shape) * ~mask
             if not direction.any():
                 break
-            estimate = numeric.derivative(phi, x64, direction, itemsize, rtol)
+            estimate = numeric.derivative(phi, x64, direction, itemsize, rtol, magnitude)
+            noisy = noisy or estimate.noisy
             verdict, gap = numeric.agrees(estimate, g, rtol)
             verdicts.append(verdict)
             gaps.append(gap)
@@ -344,8 +351,13 @@ def _row(k: int, names: list[str], inputs: list, grad: object, returned: bool,
         if not fd_ok:
             row.update(_localise(k, names, inputs, g, forward, dout, itemsize, rtol, rng))
     else:
+        row["ok"] = False  # not checked is not OK
         sentences.append(f"{name} could not be checked: "
                          + ("its forward is random" if random else
+                            "finite differences of your forward cannot resolve its gradient "
+                            f"to {rtol:g}: its outputs are so large that their rounding hides "
+                            "the change (pass kind= to check against torch's operation)"
+                            if noisy else
                             "every step of finite differences met a kink") + ".")
     return row, sentences
 

@@ -27,18 +27,23 @@ class Estimate:
     direction: np.ndarray
     value: float | None
     noise: float
+    noisy: bool = False  # no estimate: phi's rounding is too large to resolve the gradient
 
 
 def derivative(phi: Callable[[np.ndarray], float], x: np.ndarray, direction: np.ndarray,
-               itemsize: int, tolerance: float) -> Estimate:
-    """phi's derivative at x along ``direction``; see the module docstring."""
+               itemsize: int, tolerance: float,
+               magnitude: Callable[[np.ndarray], float] | None = None) -> Estimate:
+    """phi's derivative at x along ``direction``; see the module docstring. ``magnitude(x)``:
+    the sum of the absolute terms phi adds up (its rounding error scales with it, not with
+    phi's value: a forward with a large constant offset is noisy however small phi is)."""
     eps = np.finfo({2: np.float16, 4: np.float32}.get(itemsize, np.float64)).eps
     scale = max(float(np.sqrt(np.mean(x * x))) if x.size else 0.0, 1e-3)
     norm = float(np.abs(direction).max(initial=0.0)) or 1.0
     h = BASE_STEP.get(itemsize, 1e-4) * scale / norm
     f0 = phi(x)
-    noise = 64 * eps * max(abs(f0), 1e-300)
-    for _ in range(4):
+    noise = 64 * eps * max(abs(f0), magnitude(x) if magnitude else 0.0, 1e-300)
+    grown = 0
+    for _ in range(7):
         fp1, fm1 = phi(x + h * direction), phi(x - h * direction)
         fp2, fm2 = phi(x + 2 * h * direction), phi(x - 2 * h * direction)
         d1, d2 = (fp1 - fm1) / (2 * h), (fp2 - fm2) / (4 * h)
@@ -50,7 +55,12 @@ def derivative(phi: Callable[[np.ndarray], float], x: np.ndarray, direction: np.
         smooth = abs(d1 - d2) <= max(0.1 * size, 20 * noise / h)
         at_point = jump > max(tolerance * size, 40 * noise / h) and abs(d1 - d2) < jump
         if smooth and not at_point:
-            return Estimate(direction, value, 4 * noise / h)
+            if 4 * noise / h <= tolerance * size / 4:
+                return Estimate(direction, value, 4 * noise / h)
+            if grown < 3:  # the rounding would hide a wrong gradient: a larger step
+                h, grown = h * 10, grown + 1
+                continue
+            return Estimate(direction, None, 0.0, noisy=True)
         h /= 10
     return Estimate(direction, None, 0.0)
 
