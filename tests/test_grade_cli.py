@@ -101,12 +101,32 @@ def test_a_line_that_raises_at_the_top_costs_what_follows_and_says_where(tmp_pat
 
 def test_a_top_level_loop_is_stopped_within_the_budget(tmp_path, monkeypatch):
     monkeypatch.setattr(submission, "LOAD_BUDGET", 3.0)
+    monkeypatch.setattr(submission, "GRADING_BUDGET", 10.0)
     path = tmp_path / "spin.py"
     path.write_text("while True:\n    pass\n")
     start = time.perf_counter()
     results = submission.grade_submission(path, 0, 0.5)
     assert time.perf_counter() - start < 3 + 0.5 * len(EXERCISES) + 10 + 15
     assert all(r["score"] == 0 and "did not finish loading" in r["output"] for r in results)
+
+
+def test_the_time_limit_counts_the_students_calls_and_not_the_time_between_them():
+    """The grader's references run between the student's calls; on a busy machine they may
+    take seconds, and a correct answer must not pay for them."""
+    from reference.grading import runner
+
+    slow = runner._Budget(lambda: time.sleep(0.3), seconds=1.0)
+    previous = runner.signal.signal(runner.signal.SIGALRM, runner._alarm)
+    try:
+        for _ in range(3):  # 0.9 s of the student's time, 1.5 s of the grader's between
+            slow()
+            time.sleep(0.5)
+        with pytest.raises(runner._Timeout):
+            slow()  # the fourth call runs past what is left (0.1 s)
+        with pytest.raises(runner._Timeout):
+            slow()  # and nothing is left for a fifth
+    finally:
+        runner.signal.signal(runner.signal.SIGALRM, previous)
 
 
 def test_a_notebook_with_every_answer_right_gets_full_marks(tmp_path):

@@ -1,9 +1,10 @@
 """Grading the exercise functions a submission defined, each within a time limit.
 
 Runs where the student's code runs (a fresh Python process for a ``.py`` file, the fresh
-Jupyter kernel that executed a notebook): each exercise is graded under a SIGALRM timer, so
-an infinite loop costs that exercise and nothing else, and the results go back as one JSON
-line on stdout, after ``MARK``. The references are used once before the timers start, so
+Jupyter kernel that executed a notebook). Each exercise's calls to the student's function
+run under a SIGALRM timer (``_Budget``), so an infinite loop costs that exercise and nothing
+else, and the grader's own work is never counted against the student. The results go back
+as one JSON line on stdout, after ``MARK``. The references are used once before the timers start, so
 that their first use (torch's lazy imports take seconds) is not counted against a student.
 """
 
@@ -27,6 +28,26 @@ def _alarm(signum: int, frame: object) -> None:
     raise _Timeout
 
 
+class _Budget:
+    """The student's function on a time budget: the alarm runs only while the function does,
+    and each call spends from what is left, so the grader's own references are never counted
+    (``--timeout`` is the student's time, on a busy machine too)."""
+
+    def __init__(self, fn: Callable, seconds: float) -> None:
+        self.fn, self.left = fn, seconds
+
+    def __call__(self, *args: object, **kwargs: object) -> object:
+        if self.left <= 0:
+            raise _Timeout
+        signal.setitimer(signal.ITIMER_REAL, self.left)
+        start = time.perf_counter()
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self.left -= time.perf_counter() - start
+
+
 def grade_namespace(namespace: dict, seed: int, timeout: float,
                     reasons: dict[str, str] | None = None) -> list[dict]:
     """One result per exercise: name, score, max_score, output, execution_time.
@@ -45,15 +66,12 @@ def grade_namespace(namespace: dict, seed: int, timeout: float,
                                 "output": f"{name}: not attempted ({why}).",
                                 "execution_time": 0.0})
                 continue
-            signal.setitimer(signal.ITIMER_REAL, timeout)
             try:
-                verdict = grade(name, fn, seed=seed * 1000 + index)
+                verdict = grade(name, _Budget(fn, timeout), seed=seed * 1000 + index)
                 score, output = verdict.points, verdict.text
             except _Timeout:
-                score, output = 0.0, (f"{name}: NOT OK: it ran past the time limit of "
-                                      f"{timeout:g} s (an infinite loop?).")
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                score, output = 0.0, (f"{name}: NOT OK: its calls ran past the time limit "
+                                      f"of {timeout:g} s (an infinite loop?).")
             if name in (reasons or {}):
                 output += f" (note: {reasons[name]})"
             results.append({"name": name, "score": float(score), "max_score": float(POINTS),

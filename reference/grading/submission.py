@@ -23,7 +23,9 @@ from reference.grading.exercises import EXERCISES
 from reference.grading.runner import MARK
 
 LOAD_BUDGET = 60.0  # seconds for loading a file or running a notebook's cells, beyond grading
-CELL_MIN = 20.0  # seconds a notebook cell may always take (imports in a fresh kernel)
+GRADING_BUDGET = 60.0  # seconds for the grader's own work (its references), beyond the student's
+CELL_MIN = 20.0  # seconds a notebook cell may always take (a student's own imports)
+_PRELOAD = "import reference.grading.runner"  # run in the kernel before the student's cells
 
 
 class Ungradable(Exception):
@@ -78,7 +80,7 @@ def grade_python(path: Path, seed: int, timeout: float) -> list[dict]:
     """Grade a ``.py`` file in a fresh Python process of its own process group, its output
     in files (not pipes, which a background process it starts would hold open); when it ends
     or its budget runs out, whatever it left running in its group is stopped too."""
-    budget = LOAD_BUDGET + timeout * len(EXERCISES) + 10
+    budget = LOAD_BUDGET + timeout * len(EXERCISES) + GRADING_BUDGET
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(seed),
                                   str(timeout), ",".join(EXERCISES)], stdout=out, stderr=err,
@@ -132,8 +134,15 @@ def grade_notebook(path: Path, seed: int, timeout: float) -> list[dict]:
     try:
         # the kernel process's own log (not the cells' output) would only be noise here
         with client.setup_kernel(stderr=subprocess.DEVNULL):
+            # the grader and its libraries (torch among them) loaded first, on their own
+            # budget: a student's import cell then takes no time, and a slow machine cannot
+            # interrupt torch half-imported and blame the student
+            notebook.cells.insert(0, nbformat.v4.new_code_cell(_PRELOAD))
+            client.timeout = LOAD_BUDGET
+            client.execute_cell(notebook.cells[0], 0)
+            client.timeout = cell_budget
             for index, cell in enumerate(notebook.cells):
-                if cell.cell_type != "code":
+                if index == 0 or cell.cell_type != "code":
                     continue
                 client.execute_cell(cell, index, store_history=True)
                 failure = next((o for o in cell.get("outputs", [])
@@ -151,7 +160,7 @@ def grade_notebook(path: Path, seed: int, timeout: float) -> list[dict]:
                 f"__report\n__report(__grade(globals(), {seed}, {timeout}, "
                 f"{json.dumps(reasons)}))")
             notebook.cells.append(grading)
-            client.timeout = timeout * len(EXERCISES) + 30
+            client.timeout = timeout * len(EXERCISES) + GRADING_BUDGET
             client.execute_cell(grading, len(notebook.cells) - 1)
     except Exception as error:  # noqa: BLE001 - the kernel died or could not start
         return _all(f"the notebook could not be run to the end ({type(error).__name__}: "

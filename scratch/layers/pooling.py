@@ -16,14 +16,19 @@ import numpy as np
 from scratch.layers.conv import col2im, im2col, output_size
 
 
-class MaxPool2DLoop:
-    """Max pooling over size_h x size_w windows, in plain loops."""
+class _Windows:
+    """A pooling layer's windows: size_h x size_w, moved by stride, over an input padded by pad
+    on each side (the stride defaults to the window's height: windows that do not overlap)."""
 
     def __init__(self, size: int | tuple[int, int] = 2, stride: int | None = None,
                  pad: int = 0) -> None:
         self.size = (size, size) if isinstance(size, int) else tuple(size)
         self.stride = self.size[0] if stride is None else stride
         self.pad = pad
+
+
+class MaxPool2DLoop(_Windows):
+    """Max pooling over size_h x size_w windows, in plain loops."""
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         (HH, WW), s, p = self.size, self.stride, self.pad
@@ -52,14 +57,8 @@ class MaxPool2DLoop:
         return dx_pad[:, :, p:dx_pad.shape[2] - p, p:dx_pad.shape[3] - p]
 
 
-class MaxPool2D:
+class MaxPool2D(_Windows):
     """Max pooling by im2col: every window a row, its argmax the routing."""
-
-    def __init__(self, size: int | tuple[int, int] = 2, stride: int | None = None,
-                 pad: int = 0) -> None:
-        self.size = (size, size) if isinstance(size, int) else tuple(size)
-        self.stride = self.size[0] if stride is None else stride
-        self.pad = pad
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         (HH, WW), s, p = self.size, self.stride, self.pad
