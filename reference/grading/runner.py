@@ -3,9 +3,9 @@
 Runs where the student's code runs (a fresh Python process for a ``.py`` file, the fresh
 Jupyter kernel that executed a notebook). Each exercise's calls to the student's function
 run under a SIGALRM timer (``_Budget``), so an infinite loop costs that exercise and nothing
-else, and the grader's own work is never counted against the student. The results go back
-as one JSON line on stdout, after ``MARK``. The references are used once before the timers start, so
-that their first use (torch's lazy imports take seconds) is not counted against a student.
+else, and the grader's own work (its references, torch's lazy imports in their first use)
+is never counted against the student. The results go back as one JSON line on stdout, after
+``MARK``.
 """
 
 import json
@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from reference.grading.exercises import EXERCISES, POINTS, grade, solution
+from reference.grading.exercises import EXERCISES, POINTS, grade
 
 MARK = "@@grading-results@@"
 
@@ -52,8 +52,6 @@ def grade_namespace(namespace: dict, seed: int, timeout: float,
                     reasons: dict[str, str] | None = None) -> list[dict]:
     """One result per exercise: name, score, max_score, output, execution_time.
     ``reasons``: why an exercise may be missing (a cell or a line that raised before it)."""
-    for name in EXERCISES:  # the references' first use (torch's lazy imports), untimed
-        grade(name, solution(name), seed=0)
     results = []
     previous = signal.signal(signal.SIGALRM, _alarm)
     try:
