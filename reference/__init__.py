@@ -16,17 +16,44 @@ The map:
   scikit-learn and finite differences).
 - ``grading/``: the notebooks' exercises and their grader (``exercises``), and the command
   that grades a submission; ``grade.py`` is its entry point, ``python -m reference.grade``.
+- ``pytest_plugin.py``: the checkers in your own test suite (the ``checks`` fixture, its
+  summary and ``--checks-json``), installed as the pytest plugin ``mlp_twins``.
 """
 
-from reference.checking.backprop.check import BackpropReport, assert_backprop, check_backprop
-from reference.checking.backprop.variants import NODES
-from reference.checking.check_optimizer import OptimizerReport, check_optimizer
-from reference.checking.compare import Comparison, compare
-from reference.checking.layer.check import LayerReport, assert_layer, check_layer
-from reference.twin.exchange import load_into_torch, transfer, weights_from_torch
-from reference.twin.torch_estimators import TorchMLPClassifier, TorchMLPRegressor
+import importlib
 
-__all__ = ["TorchMLPClassifier", "TorchMLPRegressor", "transfer", "load_into_torch",
-           "weights_from_torch", "check_backprop", "assert_backprop", "BackpropReport",
-           "check_optimizer", "OptimizerReport", "compare", "Comparison", "NODES",
-           "check_layer", "assert_layer", "LayerReport"]
+# Each public name and the module it lives in. They are imported on first use (PEP 562), so
+# that ``import reference.pytest_plugin`` or ``python -m reference.grade --help`` does not
+# pay for torch; ``from reference import check_backprop`` works as always.
+_WHERE = {
+    "check_backprop": "reference.checking.backprop.check",
+    "assert_backprop": "reference.checking.backprop.check",
+    "BackpropReport": "reference.checking.backprop.check",
+    "reproducible": "reference.checking.backprop.check",
+    "NODES": "reference.checking.backprop.nodes",
+    "check_optimizer": "reference.checking.check_optimizer",
+    "OptimizerReport": "reference.checking.check_optimizer",
+    "compare": "reference.checking.compare",
+    "Comparison": "reference.checking.compare",
+    "check_layer": "reference.checking.layer.check",
+    "assert_layer": "reference.checking.layer.check",
+    "LayerReport": "reference.checking.layer.check",
+    "transfer": "reference.twin.exchange",
+    "load_into_torch": "reference.twin.exchange",
+    "weights_from_torch": "reference.twin.exchange",
+    "TorchMLPClassifier": "reference.twin.torch_estimators",
+    "TorchMLPRegressor": "reference.twin.torch_estimators",
+}
+__all__ = list(_WHERE)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'reference' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -1,6 +1,6 @@
 """Networks as students and engineers write them, for the checkers to judge.
 
-Written independently of ``reference.checking.backprop.variants``: a cache per layer, the layout,
+Written independently of the checker's program of local steps: a cache per layer, the layout,
 reductions and L2 form chosen by arguments, and each classic mistake planted by name. The
 checker must say ok to the correct ones, detect their conventions, and name each mistake.
 """

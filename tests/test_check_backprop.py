@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference import assert_backprop, check_backprop
-from reference.checking.backprop.variants import MISTAKES, data_gradient
+from tests.planted import MISTAKES, data_gradient
 from tests.students import Student, data, init
 
 UNITS = [5, 4, 3]
@@ -95,12 +95,13 @@ MISTAKE_CASES = [
     # (bug, student settings, units, bug_layer, arrays spoilt, words in the diagnosis)
     ("derivative_at_z", {}, UNITS, 0, {"W0", "b0"}, "pre-activation z"),
     ("derivative_of_the_output", {"activation": "tanh"}, UNITS, 0, {"W0", "b0"},
-     "applied to the unit's output"),
+     "written 1 - tanh(h)^2 instead of 1 - h^2"),
     ("missing_derivative", {"activation": "relu"}, [5, 4, 4, 3], 1, {"W0", "b0", "W1", "b1"},
      "derivative is missing"),
-    ("relu_wrong_side", {"activation": "relu"}, UNITS, 0, {"W0", "b0"}, "wrong side of 0"),
+    ("relu_wrong_side", {"activation": "relu"}, UNITS, 0, {"W0", "b0"},
+     "1[z < 0] (the wrong side)"),
     ("backward_without_transpose", {"activation": "tanh"}, [5, 4, 4, 3], 0, {"W0", "b0"},
-     "delta_next W instead of delta_next W^T"),
+     "the backward multiply uses W where it needs its transpose: delta W1 instead of"),
     ("weight_gradient_transposed", {"activation": "tanh"}, [5, 4, 4, 3], 1, {"W1"},
      "transposed"),
     ("weight_gradient_from_the_output", {"activation": "tanh"}, [5, 4, 4, 3], 1, {"W1"},
@@ -124,22 +125,23 @@ MISTAKE_CASES = [
      "bias gradient is summed over the batch while the weight gradients"),
     ("derivative_squared", {"activation": "tanh"}, UNITS, 0, {"W0", "b0"}, "applied twice"),
     ("tanh_derivative_unsquared", {"activation": "tanh"}, UNITS, 0, {"W0", "b0"},
-     "1 - h instead of 1 - h^2"),
+     "1 - h (not squared) instead of 1 - h^2"),
     ("sigmoid_derivative_without_1_minus_h", {}, UNITS, 0, {"W0", "b0"},
-     "lacks its factor (1 - h)"),
-    ("sigmoid_derivative_without_h", {}, UNITS, 0, {"W0", "b0"}, "lacks its factor h:"),
+     "h (without its factor 1 - h) instead of h (1 - h)"),
+    ("sigmoid_derivative_without_h", {}, UNITS, 0, {"W0", "b0"},
+     "1 - h (without its factor h) instead of h (1 - h)"),
     ("relu_derivative_is_its_output", {"activation": "relu"}, UNITS, 0, {"W0", "b0"},
-     "taken as its output h = max(z, 0)"),
+     "max(z, 0) (the output, not a mask) instead of 1[z > 0]"),
     ("relu_mask_from_the_gradient", {"activation": "relu"}, UNITS, 0, {"W0", "b0"},
-     "mask is taken from the incoming gradient"),
+     "(its mask) is read from the incoming gradient"),
     ("leaky_slope_missing", {"activation": "leaky_relu", "slope": 0.2}, UNITS, 0, {"W0", "b0"},
-     "0 below zero instead of the slope"),
+     "written 1[z > 0] instead of 1 where z > 0, else the slope"),
     ("backward_without_weights", {"activation": "tanh"}, [5, 4, 4, 3], 0, {"W0", "b0"},
      "without multiplying by the weights"),
     ("weight_gradient_from_z", {"activation": "tanh"}, [5, 4, 4, 3], 1, {"W1"},
      "before its activation"),
     ("gradients_before_the_derivative", {"activation": "tanh"}, [5, 4, 4, 3], 1, {"W1", "b1"},
-     "taken from dL/dh, before the activation's derivative"),
+     "built from dL/dh where it needs delta (taken before the activation's derivative"),
     ("softmax_jacobian_missing", {"loss": "squared_error", "batch": "sum"}, UNITS, 0,
      {"W0", "b0", "W1", "b1"}, "lacks the softmax's Jacobian"),
     ("softmax_jacobian_diagonal", {}, UNITS, 0, {"W0", "b0", "W1", "b1"},
@@ -147,13 +149,13 @@ MISTAKE_CASES = [
     ("logits_for_probabilities", {}, UNITS, 0, {"W0", "b0", "W1", "b1"},
      "scores z instead of the probabilities"),
     ("derivative_of_the_layer_above", {"activation": "tanh"}, [5, 4, 4, 3], 0, {"W0", "b0"},
-     "taken from the layer above"),
+     "read from the layer above"),
     ("passed_down_before_the_derivative", {"activation": "tanh"}, [5, 4, 6, 2, 3], 0,
-     {"W0", "b0"}, "before that layer's activation derivative"),
+     {"W0", "b0"}, "the error passed down is built from dL/dh where it needs delta"),
     ("weight_gradient_before_the_derivative", {"activation": "tanh"}, UNITS, 0, {"W0"},
-     "weight gradient is taken from dL/dh"),
+     "weight gradient is built from dL/dh where it needs delta"),
     ("bias_gradient_before_the_derivative", {"activation": "relu"}, UNITS, 0, {"b0"},
-     "bias gradient is summed from dL/dh"),
+     "bias gradient is built from dL/dh where it needs delta"),
     ("bias_gradient_last_sample", {"activation": "tanh"}, UNITS, 1, {"b1"},
      "the last sample's delta"),
     ("derivative_at_the_output_layer", {"activation": "relu"}, UNITS, 0,
@@ -171,11 +173,12 @@ MISTAKE_CASES = [
 EVERY_LAYER_CASES = [
     # a mistake made in every place it can be: every hidden layer, and a sigmoid output
     ("derivative_at_z", {"output": "logistic", "loss": "squared_error", "batch": "sum"},
-     [5, 4, 6, 3], "in every layer, the output's sigmoid included"),
+     [5, 4, 6, 3], "at the output; the sigmoid derivative is taken at the pre-activation z"),
     ("missing_derivative", {"activation": "tanh"}, [5, 4, 6, 3], "in every hidden layer"),
     ("sigmoid_derivative_without_h", {"output": "logistic", "loss": "squared_error"},
-     [5, 4, 6, 3], "in every layer, the output's sigmoid included"),
-    ("weight_gradient_from_z", {"activation": "tanh"}, [5, 4, 6, 3], "in every layer"),
+     [5, 4, 6, 3], "(without its factor p) instead of p (1 - p), at the output; the sigmoid"),
+    ("weight_gradient_from_z", {"activation": "tanh"}, [5, 4, 6, 3],
+     "in every layer's weight gradient"),
 ]
 
 
@@ -186,7 +189,7 @@ def test_a_mistake_made_in_every_layer_is_named_as_such(bug, settings, units, wo
     report = check(student, units=units)
     assert not report.ok
     text = " ".join(report.diagnosis)
-    assert words in text and "not one the checker knows" not in text, str(report)
+    assert words in text and "match no slip" not in text, str(report)
 
 
 def test_the_gallery_covers_the_catalogue():
@@ -362,8 +365,8 @@ def test_property_the_reference_gradient_is_torch_autograds(hidden, K, activatio
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
 
 
-def test_where_nothing_fits_the_checker_says_where_the_error_enters():
-    class HalfDerivative(Student):  # not a catalogued mistake: f'(z) / 2 at the top hidden layer
+def test_a_factor_in_one_backward_step_is_found_and_placed():
+    class HalfDerivative(Student):  # f'(z) / 2 at the top hidden layer: a factor found
         def act_grad(self, z, h, layer, upstream=None):
             return super().act_grad(z, h, layer, upstream) * (0.5 if layer == 1 else 1.0)
 
@@ -371,8 +374,24 @@ def test_where_nothing_fits_the_checker_says_where_the_error_enters():
     assert not report.ok
     assert rows(report) == {"W0": False, "b0": False, "W1": False, "b1": False, "W2": True,
                             "b2": True}
-    assert any("the error enters in the backward step from W2 down to W1" in sentence
-               and "1/2 times" in sentence for sentence in report.diagnosis), str(report)
+    assert any("is half the right value" in sentence and "the step from W2 down to W1"
+               in sentence for sentence in report.diagnosis), str(report)
+    assert report.named and set(report.named[0]["where"]) == {"h2", "z2"}
+
+
+def test_where_nothing_fits_the_checker_says_where_the_error_enters_and_what_comes_closest():
+    class SquaredUpstream(Student):  # dL/dh squared at the top hidden layer: no slip of the
+        def act_grad(self, z, h, layer, upstream=None):  # grammar gives it
+            local = super().act_grad(z, h, layer, upstream)
+            return local * (upstream if layer == 1 else 1.0)
+
+    report = check(SquaredUpstream(activation="tanh"), units=[5, 4, 4, 3])
+    assert not report.ok and not report.named
+    assert rows(report) == {"W0": False, "b0": False, "W1": False, "b1": False, "W2": True,
+                            "b2": True}
+    text = " ".join(report.diagnosis)
+    assert "match no slip of the checker's grammar" in text, str(report)
+    assert "the error enters in the backward step from W2 down to W1" in text, str(report)
 
 
 def test_two_independent_mistakes_are_both_named():

@@ -430,8 +430,8 @@ def test_intermediate_nodes_are_checked_in_backward_order():
 
 
 @pytest.mark.parametrize("bug,node,words", [
-    ("1 - h", "dhpre", "tanh's derivative is written 1 - h instead of 1 - h^2"),
-    ("no transpose", "dh", "delta_next W instead of delta_next W^T"),
+    ("1 - h", "dhpre", "the tanh derivative is written 1 - h (not squared) instead of 1 - h^2"),
+    ("no transpose", "dh", "the backward multiply uses W where it needs its transpose"),
 ])
 def test_the_first_wrong_node_is_named_with_its_local_step(bug, node, words):
     params, X, y = two_layer_data()

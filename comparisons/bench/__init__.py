@@ -9,4 +9,7 @@
   is ``python -m comparisons.profile_epoch``).
 - ``checker.py``: ``python -m comparisons.bench.checker``, how long ``check_backprop`` takes
   on an idle machine and beside busy processes.
+- ``mutants/``: ``python -m comparisons.bench.mutants``, the checker's yardstick: random
+  networks, correct backward passes written as source in six styles, machine-made mutants of
+  them, and the figures (crashes, false OK, false alarms, named).
 """

@@ -1,7 +1,9 @@
 """The checkers: your backward pass and your optimizer step against exact references.
 
+- ``core/``: what every checker shares: the report (its truth value, its JSON) and the
+  precision each array carries.
 - ``backprop/``: ``check_backprop``, a whole network's gradients: conventions detected,
-  mistakes named, the first wrong node of a backward pass found.
+  mistakes named as slips of a grammar of local steps, the first wrong node found.
 - ``layer/``: ``check_layer``, one layer's backward pass (dense, the activations, the
   losses, dropout, batch and layer norm, conv2d, max pooling): its conventions found, its
   classic mistakes named.

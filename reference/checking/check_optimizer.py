@@ -25,13 +25,14 @@ import torch
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from reference.checking.compare import problem_with
+from reference.checking.core.report import Report
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "adam", "adamw", "rmsprop", "adagrad")
 MAX_STEPS = 10_000
 
 
 @dataclass
-class OptimizerReport:
+class OptimizerReport(Report):
     """The verdict of ``check_optimizer``.
 
     ``ok``: your step equals a framework's update of the optimizer you named (within

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from reference.checking.core.precision import carried_scalar
 from reference.checking.structures import Leaves, copy_of, leaves, like, to_numpy
 
 
@@ -28,6 +29,7 @@ class Result:
     intermediates: dict[str, Any] = field(default_factory=dict)
     wrote_params: list[int] = field(default_factory=list)
     wrote_inputs: list[str] = field(default_factory=list)
+    loss_itemsize: int = 8  # the precision the loss carries (4: computed in float32)
 
 
 def _scalar(value: object) -> float | None:
@@ -40,6 +42,18 @@ def _scalar(value: object) -> float | None:
         array = to_numpy(value)
         if array.size == 1 and array.dtype.kind in "iuf":
             return float(array.reshape(()))
+    return None
+
+
+def _loss_dtype(value: object) -> np.dtype | None:
+    """The dtype a returned loss was computed in, where it says (a NumPy or torch scalar)."""
+    if isinstance(value, (list, tuple)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "detach"):
+        try:
+            return to_numpy(value).dtype
+        except Exception:  # noqa: BLE001
+            return None
     return None
 
 
@@ -91,6 +105,8 @@ def call(grad_fn: Callable, params: Leaves, X: object, Y: object, node_names: se
                          + " (check_backprop called it as grad_fn(params, X, Y) with copies "
                          "of your arguments)") from error
     loss, grads, intermediates = parse(result, node_names)
+    raw_loss = result[0] if isinstance(result, (list, tuple)) and loss is not None else None
+    itemsize = carried_scalar(loss, _loss_dtype(raw_loss)) if loss is not None else 8
     wrote, inputs = [], []
     if watch:
         before = params.values if values is None else [like(v, values[k]) for k, v in
@@ -104,7 +120,7 @@ def call(grad_fn: Callable, params: Leaves, X: object, Y: object, node_names: se
     returned = leaves(grads, "grad_fn's gradients")
     returned.values = [_snapshot(v) for v in returned.values]  # a later call may write into
     intermediates = {k: _snapshot(v) for k, v in intermediates.items()}  # what it returned
-    return Result(loss, returned, intermediates, wrote, inputs)
+    return Result(loss, returned, intermediates, wrote, inputs, itemsize)
 
 
 def _snapshot(value: object) -> object:

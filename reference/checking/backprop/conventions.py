@@ -4,8 +4,8 @@ A correct gradient of any of the usual objectives is, array by array,
 
     G = scale * D + l2 * alpha * theta      (theta: the array itself, if it is penalised)
 
-where D is the gradient of the unit data loss (``reference.checking.backprop.variants``: summed over
-the batch and the outputs, squared error with its 1/2). ``scale`` is the product of three
+where D is the gradient of the unit data loss (``grammar.program``: summed over the batch
+and the outputs, squared error with its 1/2). ``scale`` is the product of three
 choices: the batch summed (1) or averaged (1/n); the outputs summed (1) or averaged (1/K, as
 torch's ``BCEWithLogitsLoss`` and ``MSELoss`` do); squared error with its 1/2 (1) or without
 (2). ``l2`` is the L2 term's: the penalty alpha/2 sum W^2 (1) or alpha sum W^2 (2), divided by
@@ -95,3 +95,91 @@ def familiarity(conv: Convention) -> int:
     """0 for a combination people use, 1 for one nobody writes (e.g. a summed batch with
     the L2 term divided by n)."""
     return 0 if (conv.batch, conv.l2_per_sample, conv.biases) in FAMILIAR else 1
+
+
+# --- conventions the user pins: expect= ---------------------------------------------------------
+
+L2_FORMS = {"alpha/2 * sum W^2": ("half", False), "alpha * sum W^2": ("full", False),
+            "alpha/(2n) * sum W^2": ("half", True), "alpha/n * sum W^2": ("full", True)}
+PRESETS = {
+    # scikit-learn's MLP: the mean loss plus alpha/(2n) sum W^2, biases not penalised
+    "sklearn": {"batch": "mean", "outputs": "sum", "squared_error": "half",
+                "l2": "alpha/(2n) * sum W^2", "l2_biases": False},
+    # torch: the losses average (BCEWithLogitsLoss and MSELoss over every element too), and
+    # weight_decay=alpha adds alpha * theta to every parameter's gradient
+    "torch": {"batch": "mean", "outputs": "mean", "squared_error": "full",
+              "l2": "alpha/2 * sum W^2", "l2_biases": True},
+    # CS231n: the mean data loss plus reg * sum W^2 or 0.5 * reg * sum W^2 (both are used
+    # in the course), biases not penalised
+    "cs231n": {"batch": "mean", "l2_per_sample": False, "l2_biases": False},
+    # the textbook: the cost summed over the minibatch, L2 on the weights only
+    "textbook": {"batch": "sum", "l2_per_sample": False, "l2_biases": False},
+}
+EXPECT_KEYS = {"batch": ("mean", "sum"), "outputs": ("mean", "sum"),
+               "squared_error": ("half", "full"), "l2": tuple(L2_FORMS),
+               "l2_biases": (True, False), "l2_per_sample": (True, False)}
+
+
+def read_expect(expect: object) -> dict[str, object]:
+    """``expect=`` as a dict of pinned choices (a preset's name read as its dict); raises a
+    one-line error naming what is wrong."""
+    if expect is None:
+        return {}
+    if isinstance(expect, str):
+        if expect not in PRESETS:
+            raise ValueError(f"expect must be one of {sorted(PRESETS)} or a dict, got "
+                             f"{expect!r}.")
+        return dict(PRESETS[expect])
+    if not isinstance(expect, dict):
+        raise TypeError(f"expect must be a preset name or a dict, got "
+                        f"{type(expect).__name__}.")
+    for key, value in expect.items():
+        if key not in EXPECT_KEYS:
+            raise ValueError(f"expect has an unknown key {key!r}; the keys are "
+                             f"{', '.join(EXPECT_KEYS)}.")
+        if value not in EXPECT_KEYS[key] or isinstance(value, bool) != isinstance(
+                EXPECT_KEYS[key][0], bool):
+            raise ValueError(f"expect[{key!r}] must be one of "
+                             f"{', '.join(map(repr, EXPECT_KEYS[key]))}, got {value!r}.")
+    return dict(expect)
+
+
+def allowed(conv: Convention, pinned: dict[str, object], alpha: float) -> bool:
+    """Whether ``conv`` follows every pinned choice (choices that cannot show, such as the
+    L2 form when alpha = 0, never exclude)."""
+    if "batch" in pinned and conv.batch != pinned["batch"]:
+        return False
+    if "outputs" in pinned and conv.outputs != pinned["outputs"]:
+        return False
+    if "squared_error" in pinned and conv.half != (pinned["squared_error"] == "half"):
+        return False
+    if alpha > 0:
+        if "l2" in pinned and (conv.l2_form, conv.l2_per_sample) != L2_FORMS[pinned["l2"]]:
+            return False
+        if "l2_per_sample" in pinned and conv.l2_per_sample != pinned["l2_per_sample"]:
+            return False
+        if "l2_biases" in pinned and conv.biases != pinned["l2_biases"]:
+            return False
+    return True
+
+
+def objective(conv: Convention, loss: str, output: str, K: int, alpha: float) -> str:
+    """The objective a convention describes, in one phrase: "the loss averaged over the
+    batch plus alpha/2 * sum W^2"."""
+    data = "the loss " + ("summed" if conv.batch == "sum" else "averaged") + " over the batch"
+    if K > 1 and not (output == "softmax" and loss == "cross_entropy"):
+        data += " and " + ("summed" if conv.outputs == "sum" else "averaged") + \
+            " over the outputs"
+    if loss == "squared_error":
+        data += ", squared error " + ("with its 1/2" if conv.half else "without the 1/2")
+    if alpha == 0:
+        return data
+    return f"{data} plus {penalty(conv)}"
+
+
+def penalty(conv: Convention) -> str:
+    """A convention's L2 term as a formula: "alpha/2 * sum W^2"."""
+    words = {("half", False): "alpha/2 * sum W^2", ("full", False): "alpha * sum W^2",
+             ("half", True): "alpha/(2n) * sum W^2", ("full", True): "alpha/n * sum W^2"}[
+        (conv.l2_form, conv.l2_per_sample)]
+    return words.replace("sum W^2", "(sum W^2 + sum b^2)") if conv.biases else words

@@ -1,16 +1,25 @@
 """Are your gradients the gradient of the loss your own function returns?
 
-For each parameter array, the loss is evaluated a small step either side of the weights along
-one direction (your gradient's own direction plus a random one), and the change it makes is
-compared with what your gradient predicts for that step (g . step). The steps are taken in
-your arrays' own dtype and the actual step, after rounding, is the one used; the step's size
-is chosen so that the change stands well above the loss's rounding noise at its precision
-(float64, float32). A float16 loss is too coarse for this, and the check says so instead of
-raising a false alarm.
+For each parameter array, the loss is evaluated at steps of h and 2h either side of the
+weights along one direction (your gradient's own direction plus a random one), and the change
+it makes is compared with what your gradient predicts for that step (g . step). The steps are
+taken in your arrays' own dtype and the step actually taken, after rounding, is the one used.
+
+The comparison has an error model, so that a right gradient is never called wrong:
+
+- **round-off**: the loss's rounding noise at the precision it carries (float64, or float32
+  when it was computed in float32, which its value shows: ``core.precision``), and the step
+  is chosen so that the change stands well above it;
+- **truncation**: Richardson's combination of the h and 2h differences (error O(h^5)), with
+  the gap between the two differences as an estimate of what is left;
+- **an absolute floor**: where the gradient is nearly orthogonal to the step (an output bias
+  whose gradient is nearly zero), the prediction is compared with the size a random
+  projection of the whole array's gradient has, not with its own tiny value.
 
 Where they disagree, a least-squares fit says how: your loss is a constant times the
 objective your gradient differentiates (a loss summed while the gradient averages), or it
-holds an L2 term on the weights (or the biases) that your gradient lacks, doubles or halves.
+holds an L2 term on the weights (or the biases) that your gradient lacks, doubles, or
+divides by the batch size, with the fix that fits the ratio found.
 """
 
 from collections.abc import Callable
@@ -25,7 +34,8 @@ NOISE = 32  # a loss's rounding error, in units of round-off of its value
 @dataclass
 class Point:
     """One measured step: the array (the user's leaf index), the step actually taken
-    (flattened, in the array's own layout), the loss's change, and the noise of that change."""
+    (flattened, in the array's own layout), the loss's change, and its error allowance
+    (rounding noise plus the truncation left)."""
 
     leaf: int
     step: np.ndarray
@@ -53,8 +63,9 @@ def measure(loss_at: Callable[[int, np.ndarray], float], values: list[np.ndarray
     """Measure the loss's change along one step per array. ``loss_at(k, moved)``: the user's
     loss with array k replaced by ``moved``; ``values``: the arrays (float64, their own
     shapes); ``grads``: the user's gradients in the same shapes (None: unusable);
-    ``valid(k, moved)``: False where the step would cross a ReLU kink; ``random_only``: a
-    random direction alone (more equations for the explanation), not mixed with yours."""
+    ``valid(k, moved)``: False where the step would cross a ReLU kink; ``itemsize``: the
+    bytes of precision the loss carries; ``random_only``: a random direction alone (more
+    equations for the explanation), not mixed with yours."""
     rng = np.random.default_rng(seed)
     eps = np.finfo({2: np.float16, 4: np.float32}.get(itemsize, np.float64)).eps
     noise = NOISE * eps * max(abs(loss0), 1e-300)
@@ -72,25 +83,25 @@ def measure(loss_at: Callable[[int, np.ndarray], float], values: list[np.ndarray
         h = min(0.1 * scale, target / (2 * slope)) if slope > 0 else 0.1 * scale
         h = max(h, 1e-12 * scale)
         for attempt in range(5):
-            point = _central(loss_at, k, theta, dtypes[k], direction, h, valid,
-                             richardson=itemsize < 8)
+            point = _central(loss_at, k, theta, dtypes[k], direction, h, valid)
             if point is None:  # a kink in between: a smaller step
                 h /= 10
                 continue
-            change, step = point
+            change, step, truncation = point
             if abs(change) < target / 10 and h < 0.1 * scale:  # too small to see: larger (the
                 h = min(0.1 * scale, h * 10) if attempt < 3 else 0.1 * scale  # last try: the
                 continue  # largest step, where a loss that does not move at all is measured)
-            points.append(Point(k, step.ravel(), change, 3 * noise))
+            points.append(Point(k, step.ravel(), change, 3 * noise + truncation))
             break
     return points
 
 
 def _central(loss_at: Callable, k: int, theta: np.ndarray, dtype: np.dtype,
-             direction: np.ndarray, h: float, valid: Callable, richardson: bool
-             ) -> tuple[float, np.ndarray] | None:
-    """The loss's change from theta - h v to theta + h v (with Richardson's extrapolation
-    over h and 2h, error O(h^5), when ``richardson``), and the step actually taken."""
+             direction: np.ndarray, h: float, valid: Callable
+             ) -> tuple[float, np.ndarray, float] | None:
+    """The loss's change from theta - h v to theta + h v by Richardson's extrapolation over
+    h and 2h (error O(h^5)), the step actually taken, and what is left of the truncation
+    (a tenth of the two differences' disagreement, which is O(h^3))."""
     def pair(size: float) -> tuple[float, np.ndarray] | None:
         plus = np.asarray(theta + size * direction).astype(dtype).astype(np.float64)
         minus = np.asarray(theta - size * direction).astype(dtype).astype(np.float64)
@@ -98,13 +109,14 @@ def _central(loss_at: Callable, k: int, theta: np.ndarray, dtype: np.dtype,
             return None
         return loss_at(k, plus) - loss_at(k, minus), plus - minus
 
-    first = pair(h)
-    if first is None or not richardson:
-        return first
-    second = pair(2 * h)
-    if second is None:
+    first, second = pair(h), pair(2 * h)
+    if first is None or second is None:
         return None
-    return (8 * first[0] - second[0]) / 6, (8 * first[1] - second[1]) / 6
+    change = (8 * first[0] - second[0]) / 6
+    step = (8 * first[1] - second[1]) / 6
+    gap = abs(second[0] * float(first[1].ravel() @ first[1].ravel()) /
+              max(float(second[1].ravel() @ first[1].ravel()), 1e-300) - first[0])
+    return change, step, 0.1 * gap
 
 
 def check(points: list[Point], values: list[np.ndarray], grads: list[np.ndarray | None],
@@ -130,18 +142,21 @@ def check(points: list[Point], values: list[np.ndarray], grads: list[np.ndarray 
         return LossCheck(None, tolerance, [], f"Your loss could not be checked: {why}.")
     predicted = np.array([grads[p.leaf].ravel() @ p.step for p in points])
     measured = np.array([p.change for p in points])
-    noise = np.array([p.noise for p in points])
-    scale = np.maximum(np.abs(predicted), np.abs(measured))
-    if np.all(np.abs(measured - predicted) <= tolerance * scale + noise):
+    allowance = np.array([p.noise for p in points])
+    floor = np.array([float(np.linalg.norm(grads[p.leaf])) * float(np.linalg.norm(p.step))
+                      / np.sqrt(max(p.step.size, 1)) for p in points])
+    scale = np.maximum(np.maximum(np.abs(predicted), np.abs(measured)), floor)
+    if np.all(np.abs(measured - predicted) <= tolerance * scale + allowance):
         return LossCheck(True, tolerance, points)
     sentence, explained = _explain(points, values, predicted, measured, is_weight, tolerance,
-                                   l2, names, n, K)
+                                   l2, names, n, K, scale, allowance)
     return LossCheck(False, tolerance, points, sentence, explained)
 
 
 def _explain(points: list[Point], values: list[np.ndarray], predicted: np.ndarray,
              measured: np.ndarray, is_weight: list[bool], tolerance: float,
-             l2: tuple[float, float], names: list[str], n: int, K: int) -> tuple[str, bool]:
+             l2: tuple[float, float], names: list[str], n: int, K: int, scale: np.ndarray,
+             allowance: np.ndarray) -> tuple[str, bool]:
     """(sentence, whether it names the difference). Split your gradient's prediction into
     its data part and its L2 terms, and fit measured = a * data + c_W * (W . step) +
     c_b * (b . step): a says how the loss's data part relates to your gradient's, c_W and
@@ -157,7 +172,7 @@ def _explain(points: list[Point], values: list[np.ndarray], predicted: np.ndarra
     determined = len(measured) >= 2 * A.shape[1] and \
         np.linalg.cond(A / np.maximum(np.abs(A).max(axis=0), 1e-300)) < 1e6
     fitted = determined and np.all(
-        np.abs(A @ coef - measured) <= 10 * tolerance * np.abs(measured) + 1e-300)
+        np.abs(A @ coef - measured) <= 10 * tolerance * scale + allowance + 1e-300)
     if fitted and coef[0] != 0:
         a = coef[0]
         c_w = coef[1] if w.any() else l2[0]
@@ -170,24 +185,24 @@ def _explain(points: list[Point], values: list[np.ndarray], predicted: np.ndarra
                              f"objective your gradient is the gradient of"
                              f"{_factor_hint(a, n, K)}.")
         if w.any() and seen(c_w, w, l2[0]):
-            sentences.append(_l2_sentence(c_w, l2[0], "W"))
+            sentences.append(_l2_sentence(c_w, l2[0], "W", n))
         if b.any() and seen(c_b, b, l2[1]):
-            sentences.append(_l2_sentence(c_b, l2[1], "b"))
+            sentences.append(_l2_sentence(c_b, l2[1], "b", n))
         if sentences:
             return " ".join(sentences), True
-    off = [names[p.leaf] for p, m, u in zip(points, measured, predicted)
-           if abs(m - u) > tolerance * max(abs(m), abs(u)) + p.noise]
+    off = [names[p.leaf] for p, m, u, s, e in zip(points, measured, predicted, scale, allowance)
+           if abs(m - u) > tolerance * s + e]
     where = "" if len(off) == len(points) else \
-        f" (along {', '.join(off)}; along the other arrays it agrees)"
+        f" (along {', '.join(dict.fromkeys(off))}; along the other arrays it agrees)"
     return ("Your gradients are not the gradient of the loss your function returns, and no "
             f"scale or L2 term explains the difference{where}: if the gradient is wrong (see "
             "above), mend it first; else check that both come from the same forward pass.",
             False)
 
 
-def _l2_sentence(in_loss: float, mine: float, array: str) -> str:
+def _l2_sentence(in_loss: float, mine: float, array: str, n: int) -> str:
     """How the L2 term of the loss (its gradient ``in_loss`` x array) differs from the one
-    your gradient adds (``mine`` x array)."""
+    your gradient adds (``mine`` x array), with the fix that fits the ratio."""
     what = "weights" if array == "W" else "biases"
     if abs(mine) < 1e-15:
         return (f"Your loss has an L2 term on the {what} (its gradient {in_loss:.3g} {array}) "
@@ -196,15 +211,30 @@ def _l2_sentence(in_loss: float, mine: float, array: str) -> str:
         return (f"Your gradient adds an L2 term on the {what} ({mine:.3g} {array}) that your "
                 "loss does not have.")
     ratio = in_loss / mine
+    head = (f"the loss's L2 term has the gradient {in_loss:.3g} {array}, your gradient adds "
+            f"{mine:.3g} {array}")
     if ratio < 0:
-        return (f"The L2 term has opposite signs in your loss and your gradient: the loss's "
-                f"L2 term has the gradient {in_loss:.3g} {array}, your gradient adds "
-                f"{mine:.3g} {array}.")
-    words = {2.0: "twice", 0.5: "half"}.get(round(ratio, 3), f"{ratio:.3g} times")
-    return (f"The L2 term of your loss is {words} what your gradient differentiates: the "
-            f"loss's L2 term has the gradient {in_loss:.3g} {array}, your gradient adds "
-            f"{mine:.3g} {array} (a penalty l2 * sum {array}^2 has the gradient 2 l2 {array}; "
-            f"write it l2/2 * sum {array}^2 to match an update that adds l2 {array}).")
+        return f"The L2 term has opposite signs in your loss and your gradient: {head}."
+    near = lambda v: abs(ratio - v) <= 1e-3 * v  # noqa: E731
+    if near(2.0):
+        return (f"The L2 term of your loss is twice what your gradient differentiates: {head} "
+                f"(a penalty l2 * sum {array}^2 has the gradient 2 l2 {array}; write it "
+                f"l2/2 * sum {array}^2 to match an update that adds l2 {array}).")
+    if near(0.5):
+        return (f"The L2 term of your loss is half what your gradient differentiates: {head} "
+                f"(a penalty l2/2 * sum {array}^2 has the gradient l2 {array}, not "
+                f"2 l2 {array}).")
+    if n > 1 and near(float(n)):
+        return (f"The L2 term of your loss is n = {n} (the batch size) times what your "
+                f"gradient differentiates: {head}. Your gradient divides its L2 term by n "
+                "once more than your loss does: divide both by n, or neither.")
+    if n > 1 and near(1 / n):
+        return (f"The L2 term of your loss is 1/n = 1/{n} of what your gradient "
+                f"differentiates: {head}. Your loss divides its L2 term by the batch size n "
+                "where your gradient does not: divide both by n, or neither.")
+    return (f"The L2 term of your loss is {ratio:.3g} times what your gradient differentiates: "
+            f"{head}. Write the penalty and its gradient from one formula: c/2 * sum "
+            f"{array}^2 has the gradient c {array}.")
 
 
 def _factor_hint(a: float, n: int, K: int) -> str:

@@ -4,23 +4,35 @@ and finite differences of the objective the convention describes (along one dire
 array, steps that would cross a ReLU kink left out)."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from reference.checking.backprop.conventions import SKLEARN, Convention
-from reference.checking.backprop.matching import Problem
-from reference.checking.backprop.variants import forward, unit_loss
+from reference.checking.backprop.grammar.network import Forward
 from reference.checking.compare import relative_difference
 from reference.twin.sklearn_adapters import sklearn_loss_and_gradients
+
+
+@dataclass
+class Network:
+    """The network the reference is checked on: scikit-learn's layout, float64."""
+
+    coefs: list[np.ndarray]
+    intercepts: list[np.ndarray]
+    n: int
+    K: int
+    alpha: float
+
 
 _TORCH_ACTIVATIONS = {"identity": lambda z, s: z, "logistic": lambda z, s: torch.sigmoid(z),
                       "tanh": lambda z, s: torch.tanh(z), "relu": lambda z, s: torch.relu(z),
                       "leaky_relu": lambda z, s: F.leaky_relu(z, s)}
 
 
-def torch_gradients(p: Problem, X: np.ndarray, Y: np.ndarray, conv: Convention,
+def torch_gradients(p: Network, X: np.ndarray, Y: np.ndarray, conv: Convention,
                     activation: str, output: str, loss: str, slope: float) -> list[np.ndarray]:
     """Autograd on the objective the convention describes."""
     coefs = [torch.tensor(W, requires_grad=True) for W in p.coefs]
@@ -33,7 +45,7 @@ def torch_gradients(p: Problem, X: np.ndarray, Y: np.ndarray, conv: Convention,
         torch.set_num_threads(threads)
 
 
-def _autograd(coefs: list, intercepts: list, p: Problem, X: np.ndarray, Y: np.ndarray,
+def _autograd(coefs: list, intercepts: list, p: Network, X: np.ndarray, Y: np.ndarray,
               conv: Convention, activation: str, output: str, loss: str, slope: float
               ) -> list[np.ndarray]:
     with torch.enable_grad():
@@ -58,12 +70,12 @@ def _autograd(coefs: list, intercepts: list, p: Problem, X: np.ndarray, Y: np.nd
     return [t.grad.numpy().ravel() for pair in zip(coefs, intercepts) for t in pair]
 
 
-def _objective(p: Problem, X: np.ndarray, Y: np.ndarray, conv: Convention, activation: str,
+def _objective(p: Network, X: np.ndarray, Y: np.ndarray, conv: Convention, activation: str,
                output: str, loss: str, slope: float) -> Callable[[list[np.ndarray]], float]:
     def objective(flat: list[np.ndarray]) -> float:
         coefs, intercepts = flat[0::2], flat[1::2]
-        _, _, out = forward(coefs, intercepts, X, activation, output, slope)
-        data = unit_loss(out, Y, output, loss).sum() * conv.scale(p.n, p.K)
+        fwd = Forward(X, Y, coefs, intercepts, activation, output, loss, slope)
+        data = fwd.unit_loss() * conv.scale(p.n, p.K)
         c = conv.l2(p.n) * p.alpha
         penalty = sum((W**2).sum() for W in coefs) + (
             sum((b**2).sum() for b in intercepts) if conv.biases else 0)
@@ -96,7 +108,7 @@ def directional_error(objective: Callable[[list[np.ndarray]], float],
     return None
 
 
-def self_check(p: Problem, X: np.ndarray, Y: np.ndarray, conv: Convention, E: list,
+def self_check(p: Network, X: np.ndarray, Y: np.ndarray, conv: Convention, E: list,
                activation: str, output: str, loss: str, slope: float,
                valid: Callable[[list[np.ndarray]], bool]) -> dict[str, float | None]:
     """How closely the reference ``E`` agrees with torch autograd, scikit-learn's backprop

@@ -7,17 +7,7 @@ says "layer 1" where the user's arrays are called W2: it names the arrays.
 
 from collections.abc import Sequence
 
-import numpy as np
-
-from reference.checking.backprop.matching import (
-    Match,
-    Problem,
-    factor_of,
-    is_scale,
-    mistaken_gradient,
-)
-from reference.checking.backprop.variants import MISTAKES, describe
-from reference.checking.compare import relative_difference
+from reference.checking.backprop.conventions import Convention
 
 
 def join(names: Sequence[str]) -> str:
@@ -25,164 +15,131 @@ def join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def factor_words(c: float, p: Problem) -> str:
-    """A factor in words, with the convention it points to where it is a familiar one."""
-    known = {p.n: f"n = {p.n}, the batch size", 1 / p.n: f"1/n = 1/{p.n}", 2.0: "2",
-             0.5: "1/2", -1.0: "-1"}
-    if p.K > 1:
-        known.update({float(p.K): f"K = {p.K}, the number of outputs",
-                      1 / p.K: f"1/K = 1/{p.K}"})
-    for value, words in known.items():
-        if abs(c - value) <= 1e-6 * abs(value):
-            return words
-    return f"{c:.4g}"
+def near(value: float, target: float) -> bool:
+    """Equal to 6 digits (to 1e-9 around 0)."""
+    return abs(value - target) <= (1e-6 * abs(target) if target else 1e-9)
 
 
-def alternative_sentences(p: Problem, found: Match) -> list[str]:
-    """One sentence per kind of inconsistency between arrays. Where some arrays stay
-    unexplained, a whole layer off by a factor is a symptom of the error further down the
-    backward pass, not a finding of its own: only the L2 and bias findings are kept."""
-    groups: dict[str, list[str]] = {}
-    unexplained = any(label is None for label in found.labels)
-    for name, label in zip(p.names, found.labels):
-        if label not in (None, "ok") and not (unexplained and is_scale(label)):
-            groups.setdefault(label, []).append(name)
-    everything = len(p.names)
-    mean = found.conv.batch == "mean"
+def ratio_words(c: float, n: int, K: int) -> str:
+    """A factor between two things, in words: "n = 12 times", "1/2 of", "0.0833 times"."""
+    known = [(float(n), f"n = {n} times"), (1 / n, f"1/n = 1/{n} times"), (2.0, "twice"),
+             (0.5, "half"), (-1.0, "-1 times")]
+    if K > 1:
+        known += [(float(K), f"K = {K} times"), (1 / K, f"1/K = 1/{K} times")]
+    for value, words in known:
+        if n > 1 or value not in (float(n), 1 / n):
+            if near(c, value):
+                return words
+    return f"{c:.4g} times"
+
+
+def group_sentence(fit: object, group: list[int], row: int, factor: float,
+                   terms: dict[int, float]) -> str | None:
+    """The sentence for a group of arrays whose data part is ``factor`` times the right one
+    and whose L2 terms are ``terms`` (array -> multiple of the weights' coefficient); None
+    when that is no change at all."""
+    conv: Convention = fit.conventions[row]
+    names = [fit.names[k] for k in group]
+    who = join(names)
+    n, K = fit.n, fit.K
+    kinds = {name[0] for name in names}
+    others = [name for k, name in enumerate(fit.names) if name[0] not in kinds
+              and k in fit.usable]
+    expected = {k: 1.0 if fit.names[k][0] == "W" or conv.biases else 0.0 for k in group}
+    l2_changed = {k: v for k, v in terms.items() if not near(v, expected[k])}
+    data_changed = not near(factor, 1.0)
+    if not data_changed and not l2_changed:
+        return None
     sentences = []
-    for label, names in groups.items():
-        who = join(names)
-        whole = len(names) == everything
-        if label.startswith("factor:"):
-            c = factor_of(label, p)
-            text = (f"{who}: {factor_words(c, p)} times what "
-                    + ("the convention the other arrays follow gives" if not whole else
-                       "a correct gradient would be"))
-            sentences.append(text + ".")
-            continue
-        text = {
-            "sign": ("the output delta has the wrong sign (y - p instead of p - y): every data "
-                     f"gradient ({who}) is negated" if whole else
-                     f"{who}: the data gradient has the wrong sign"),
-            "everything_negated": (f"every gradient ({who}) is negated: the gradient of -loss "
-                                   "(an update written as w += lr * grad climbs the loss)"
-                                   if whole else f"{who}: the whole gradient is negated"),
-            "times_n": (f"{who}: {p.n} times too large: "
-                        + ("summed over the batch while the other arrays are averaged"
-                           if mean else "n times the rest")),
-            "over_n": (f"{who}: {p.n} times too small: "
-                       + ("averaged over the batch while the other arrays are summed"
-                          if not mean else "divided by n once more than the rest")),
-            "all_times_n": f"{who}: {p.n} times too large, the L2 term included",
-            "all_over_n": f"{who}: {p.n} times too small, the L2 term included",
-            "times_2": f"{who}: twice what the other arrays' convention gives",
-            "half": f"{who}: half what the other arrays' convention gives",
-            "times_K": f"{who}: {p.K} (the number of outputs) times too large",
-            "over_K": f"{who}: averaged over the {p.K} outputs while the rest sums over them",
-            "l2_sign": f"{who}: the L2 term is added with the wrong sign (-alpha W instead of "
-                       "+alpha W)",
-            "l2_missing": f"{who}: the L2 term is missing (alpha = {p.alpha:g} was given)",
-            "l2_twice": f"{who}: the L2 term is twice as large as in the other arrays",
-            "l2_half": f"{who}: the L2 term is half as large as in the other arrays",
-            "l2_times_n": f"{who}: the L2 term is not divided by the batch size, unlike the rest",
-            "l2_over_n": f"{who}: the L2 term is divided by the batch size, unlike the rest",
-            "l2_only": f"{who}: the gradient holds only its L2 term; the data part (the "
-                       "gradient of the loss through the network) is missing",
-            "l1_instead_of_l2": f"{who}: the penalty's gradient is alpha sign(W), an L1 term's, "
-                                "instead of the L2 term's alpha W",
-            "zeros": f"{who}: the gradient is all zeros",
-            "bias_penalised": f"{who}: this bias is penalised by L2 while the other arrays' "
-                              "convention leaves biases alone",
-            "bias_unpenalised": f"{who}: this bias is not penalised while the others are",
-        }[label]
-        kinds = {n[0] for n in names}
-        others = [n for n in p.names if n[0] not in kinds]
-        if label in ("times_n", "over_n", "all_times_n", "all_over_n") and \
-                len(kinds) == 1 and others:
+    if data_changed:
+        if near(factor, 0.0):
+            sentences.append(f"{who}: the gradient holds only its L2 term; the data part (the "
+                             "gradient of the loss through the network) is missing"
+                             if fit.alpha > 0 and any(expected.values())
+                             else f"{who}: the gradient is all zeros")
+        elif near(factor, -1.0):
+            sentences.append(f"{who}: the data gradient has the wrong sign")
+        elif (near(factor, n) or near(factor, 1 / n)) and n > 1 and len(kinds) == 1 and others:
             mine, theirs = ("bias", "weight") if kinds == {"b"} else ("weight", "bias")
-            larger = label in ("times_n", "all_times_n")
-            text = (f"{who}: the {mine} gradient is "
-                    + ("summed" if larger else "averaged") + " over the batch while the "
-                    f"{theirs} gradients ({join(others)}) are "
-                    + ("averaged" if larger else "summed")
-                    + f" ({p.n} times {'too large' if larger else 'too small'} beside them)")
-        sentences.append((text if text.startswith(who) else text[0].upper() + text[1:]) + ".")
-    return sentences
+            larger = near(factor, n)
+            sentences.append(
+                f"{who}: the {mine} gradient is {'summed' if larger else 'averaged'} over the "
+                f"batch while the {theirs} gradients ({join(others)}) are "
+                f"{'averaged' if larger else 'summed'} ({n} times "
+                f"{'too large' if larger else 'too small'} beside them)")
+        else:
+            with_l2 = ", the L2 term included" if l2_changed and all(
+                near(v / max(expected[k], 1e-300), factor) for k, v in l2_changed.items()
+                if expected[k]) else ""
+            sentences.append(f"{who}: {ratio_words(factor, n, K)} what the convention the "
+                             f"other arrays follow gives{with_l2}")
+            if with_l2:
+                l2_changed = {}
+    for k, v in l2_changed.items():
+        name = fit.names[k]
+        if name[0] == "b" and not conv.biases:
+            sentences.append(f"{name}: this bias is penalised by L2 while the other arrays' "
+                             "convention leaves biases alone")
+        elif name[0] == "b" and near(v, 0.0):
+            sentences.append(f"{name}: this bias is not penalised while the others are")
+        else:
+            sentences.append(f"{name}: {l2_words(v, n, fit.alpha, conv)}")
+    return "; ".join(_merge(sentences))
 
 
-def scaled_block_sentence(p: Problem, top: int, factor: float) -> str:
-    wrong = [f"{k}{i}" for i in range(top + 1) for k in "Wb"]
-    return (f"{join(wrong)} are {factor_words(factor, p)} times what they should be while "
-            f"W{top + 1} and the arrays above it are right: the error enters in the backward "
-            f"step from W{top + 1} down to W{top}, where the error passed back is scaled: "
-            "check the activation derivative f'(z) there and the product delta W^T.")
+def _merge(sentences: list[str]) -> list[str]:
+    """One sentence per kind of finding: "W0: the L2 term is missing" and "W1: the L2 term
+    is missing" become "W0 and W1: the L2 term is missing"."""
+    by_text: dict[str, list[str]] = {}
+    for sentence in sentences:
+        who, _, text = sentence.partition(": ")
+        by_text.setdefault(text, []).append(who)
+    return [f"{join(whos)}: {text}" for text, whos in by_text.items()]
 
 
-def where_it_starts(p: Problem, found: Match, activation: str, output: str,
-                    loss: str) -> str:
-    """Where the error enters the backward pass, when no catalogued mistake explains it."""
-    wrong = [name for name, label in zip(p.names, found.labels)
-             if label is None or is_scale(label)]
-    right = [name for name, label in zip(p.names, found.labels) if label == "ok"]
+def l2_words(v: float, n: int, alpha: float, conv: Convention) -> str:
+    """An L2 term that is ``v`` times what the convention adds, in words, with the fix."""
+    if near(v, 0.0):
+        return f"the L2 term is missing (alpha = {alpha:g} was given)"
+    if near(v, -1.0):
+        return "the L2 term is added with the wrong sign (-alpha W instead of +alpha W)"
+    if near(v, 2.0):
+        return ("the L2 term is twice the convention's: a penalty written alpha * sum W^2 "
+                "has the gradient 2 alpha W, alpha/2 * sum W^2 has alpha W")
+    if near(v, 0.5):
+        return "the L2 term is half the convention's"
+    if n > 1 and near(v, 1 / n):
+        return (f"the L2 term is divided by the batch size n = {n} "
+                + ("once more than the convention divides it" if conv.l2_per_sample else
+                   "where the convention does not divide it"))
+    if n > 1 and near(v, n):
+        return (f"the L2 term is not divided by the batch size n = {n}, unlike the "
+                "convention's" if conv.l2_per_sample else
+                f"the L2 term is {n} (the batch size) times the convention's")
+    return f"the L2 term is {v:.4g} times the convention's"
+
+
+def where_it_starts(names: list[str], right: list[bool], usable: list[bool], L: int) -> str:
+    """Where the error enters the backward pass, read from which arrays are right: the
+    first wrong node the arrays allow one to name (arrays in the checker's names)."""
+    wrong = [name for name, ok, use in zip(names, right, usable) if use and not ok]
+    good = [name for name, ok, use in zip(names, right, usable) if use and ok]
+    if not wrong:
+        return ""
     layers_wrong = sorted({int(name[1:]) for name in wrong})
-    last = len(p.coefs) - 1
-    text = (f"{join(wrong)} {'matches' if len(wrong) == 1 else 'match'} no convention and no "
-            "catalogued mistake" + (f"; {join(right)} {'is' if len(right) == 1 else 'are'} "
-                                    "right" if right else "") + ". ")
-    if not right:
-        return text + (f"Nothing is right, the output layer included: check that your forward "
-                       f"pass is the one declared (activation={activation!r}, output={output!r}, "
-                       f"loss={loss!r}) and the output delta.")
-    if all(name[0] == "b" for name in wrong):
-        return text + "Only biases are wrong: check how the bias gradient sums delta over the " \
-                      "batch."
-    if all(name[0] == "W" for name in wrong) and not any(f"b{i}" in wrong for i in layers_wrong):
-        return text + ("The bias gradients of the same layers are right, which points at "
-                       f"how {join(wrong)} {'is' if len(wrong) == 1 else 'are'} built from the "
-                       "error delta (X^T delta, with the layer's own input X) more than at "
-                       "delta itself.")
-    if last in layers_wrong:
-        return text + (f"The output layer's arrays (W{last}, b{last}) are wrong already: "
-                       "check the output delta and the output layer's gradient h^T delta.")
     top = max(layers_wrong)
-    return text + (f"W{top + 1} and the arrays above it are right: the error enters in the "
-                   f"backward step from W{top + 1} down to W{top}: check the activation "
-                   "derivative f'(z) there and the product delta W^T.")
-
-
-def mistake_sentence(p: Problem, found: Match, X: np.ndarray, Y: np.ndarray, activation: str,
-                     output: str, loss: str, slope: float, rtol: float,
-                     D: list[np.ndarray]) -> str:
-    name, site = found.mistake
-    Dm = mistaken_gradient(p, X, Y, activation, output, loss, slope, name, site)
-    affected = [n for n, a, b in zip(p.names, Dm, D) if relative_difference(a, b) > rtol]
-    text = describe(name, activation)
-    kind = MISTAKES[name].where
-    last = len(p.coefs) - 1
-    if site == "output":
-        where = ", at the output's sigmoid"
-    elif site == "every":
-        where = (", in every hidden layer" if kind == "hidden" else ", in every layer")
-        if MISTAKES[name].at_output and output == "logistic" and loss == "squared_error":
-            where = ", in every layer, the output's sigmoid included"
-    elif kind == "output":
-        where = ""
-    elif kind == "hidden":
-        where = f", at the activation between W{site} and W{site + 1}"
-    else:
-        where = f", in the layer of W{site} and b{site}" + (" (the output layer)"
-                                                             if site == last else "")
-    return f"{join(affected)} {'is' if len(affected) == 1 else 'are'} wrong: {text}{where}."
-
-
-def uniform_factor_sentence(p: Problem, s: float, alpha: float) -> str:
-    """Every array's data part is ``s`` times the summed data gradient."""
-    count = 1 / s if s else 0
-    whole = abs(count - round(count)) < 1e-6 * abs(count) and round(count) > 1
-    how = (f"your gradient divides the summed data gradient by {round(count)}, where averaging "
-           f"over the batch divides by n = {p.n}" if whole and round(count) != p.n else
-           f"that is {factor_words(s * p.n, p)} times the gradient of the mean over the batch")
-    l2 = " (its L2 term is the convention's)" if alpha > 0 else ""
-    return (f"Every array's data part{l2} is {s:.4g} times the gradient of the loss summed "
-            f"over the batch: {how}; check what you divide by (the batch size is "
-            "X.shape[0] for samples as rows).")
+    last = L - 1
+    if not good or (f"W{last}" in wrong and f"b{last}" in wrong):
+        return ("the error enters at the first step of the backward pass, the output delta "
+                "dL/dz of the output layer: W%d and b%d are wrong already" % (last, last))
+    if all(name[0] == "b" for name in wrong):
+        return "only biases are wrong: the error is in how the bias gradient sums delta over " \
+               "the batch"
+    if all(name[0] == "W" for name in wrong) and not any(f"b{i}" in wrong
+                                                        for i in layers_wrong):
+        return ("the bias gradients of the same layers are right, so delta is right there: "
+                f"the error is in how {join(wrong)} {'is' if len(wrong) == 1 else 'are'} built "
+                "from it (X^T delta, with the layer's own input X)")
+    return (f"W{top + 1} and the arrays above it are right: the error enters in the backward "
+            f"step from W{top + 1} down to W{top} (the product delta W^T, or the activation's "
+            "derivative f'(z) there)")

@@ -21,6 +21,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from reference.checking.compare import problem_with, relative_difference
+from reference.checking.core.report import Report
 from reference.checking.layer import numeric
 from reference.checking.layer.calls import (
     differentiable,
@@ -37,7 +38,7 @@ FORWARD_RTOL = {8: 1e-9, 4: 1e-5, 2: 3e-3}  # a forward "is" a convention within
 
 
 @dataclass
-class LayerReport:
+class LayerReport(Report):
     """The verdict of ``check_layer``.
 
     ``ok``: every gradient is the gradient of your forward (within ``tolerance``), torch's

@@ -1,23 +1,8 @@
-"""The gradient a backward pass should produce, and the gradients the classic mistakes produce.
-
-``data_gradient`` backpropagates the **unit** data loss through a multilayer perceptron:
-summed over the samples, summed over the outputs, squared error with its 1/2. Every
-convention a framework or a textbook picks (the mean over the batch, torch's mean over the
-outputs, squared error without the 1/2) multiplies this gradient by one number, and the L2
-penalty adds a multiple of the weights; ``reference.check_backprop`` finds those numbers.
-
-With ``mistake=`` it makes one of the classic mistakes instead (``MISTAKES`` describes each):
-at hidden layer ``layer`` (the activation after dense layer ``layer``), in dense layer
-``layer``'s own gradients, at the output, or with ``layer="every"`` in every place it can be
-made (every hidden layer, and the output where the output unit has the same derivative), or
-with ``layer="output"`` at a sigmoid output's derivative alone, so that the checker can
-recognise a user's gradient by its fingerprint.
-
-With ``record=`` (a dict) it also keeps the gradient at each node of the network, the
-intermediate values a backward pass computes (``NODES`` names them).
-
-Shapes: coefs[i] is (n_in, n_out) (scikit-learn's layout), intercepts[i] is (n_out,); X is
-(n_samples, n_features), Y (n_samples, n_outputs). Returns [dW0, db0, dW1, db1, ...].
+"""Mistakes planted by code apart from the checker: the catalogue of classic backprop
+mistakes the checker named before its grammar of slips, kept as an independent way to compute
+mistaken gradients (``data_gradient(..., mistake=, layer=)``, ``MISTAKES``). The checker's
+grammar must name every one of them (tests/test_check_backprop.py). Shapes: coefs[i] is
+(n_in, n_out), intercepts[i] (n_out,); X (n_samples, n_features), Y (n_samples, n_outputs).
 """
 
 from dataclasses import dataclass
@@ -25,13 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from scratch.layers.activations import make_activation
-
-NODES = """The nodes of a network with L dense layers, numbered from 1 as the lecture numbers
-them: layer k computes z_k = h_(k-1) W_k + b_k and, below the output, h_k = f(z_k), with
-h_0 = X. A backward pass meets, in this order: "p" (dL/dp, the output unit's value, when it
-computes it), "z<L>" (dL/d scores, the output layer's pre-activation), then for each hidden
-layer k from the top "h<k>" (dL/dh_k, after the multiply by W^T) and "z<k>" (dL/dz_k, after
-the activation's derivative), and last "x" (dL/dX)."""
 
 
 @dataclass(frozen=True)
