@@ -110,8 +110,8 @@ EXPECTED = {
     "torch_bug_inplace_relu_through_data": "the activation's derivative is missing: the error",
     "torch_bug_float32_model_for_float64_params": 'carry float32\'s precision although your',
     "torch_bug_microbatch_means_summed": LOCALISED,
-    "torch_bug_mse_broadcast_targets": 'fc1.weight, fc1.bias and fc2.weight match no',
-    "torch_bug_label_smoothing_left_on": 'the targets are smoothed by epsilon = 0.1 more than the',
+    "torch_bug_mse_broadcast_targets": 'compared with the mean of the targets',
+    "torch_bug_label_smoothing_left_on": 'are smoothed with epsilon = 0.1',
     "torch_bug_weight_decay_twice": 'The L2 term of your loss is half what your gradient',
     "torch_bug_nll_loss_on_raw_logits": 'the scores are used as log-probabilities: the loss is',
     "torch_bug_sigmoid_before_bce_with_logits":

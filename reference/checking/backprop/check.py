@@ -30,7 +30,7 @@ those forms, or ``(loss, gradients)``. The checker runs in stages, each a module
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -302,10 +302,15 @@ def _check(grad_fn: Callable, params: object, X_user: object, Y_user: object,
     D0 = [done[f"{kind}{k}"].ravel() for k in range(1, r.L + 1) for kind in ("dW", "db")]
     E = [fit.s[e.row] * d + fit._l2(e.row, k, None) * fit.theta[k] for k, d in enumerate(D0)]
     rows = _rows(r, fit, E, layout, tol)
-    named = []
+    named = _probe_names(r, probes, problems, rows, diagnosis)
+    _second_call_rows(r, rows, second, pairing, probes, E, layout, tol)
+    overflow = _overflow(r, s, ctx, done, G, pairing, layout, problems)
+    if overflow:
+        diagnosis.append(overflow)
+        named.append({"slip": "probabilities", "where": [f"z{r.L}"], "text": overflow})
     if outcome.note:
         diagnosis.append(outcome.note)
-    if e.made and e.exact:
+    if e.made and e.exact and not overflow:
         wrong = [row["name"] for row in rows if not row["ok"]] or \
             [n for m in e.made for n in m.nodes if n in r.canonical]
         text = "; ".join(m.words for m in e.made)
@@ -405,14 +410,107 @@ def _probes(r: _Read, first: object, second: object, G: object, pairing: object,
         diagnosis.append(f"grad_fn returned different gradients for the same inputs on a "
                          f"second call ({join(changed)}): are gradients accumulated across "
                          "calls without being reset to zero?")
-        found.append("changed")
+        found.append(("changed", changed, diagnosis[-1]))
     wrote = pair.wrote(first, r.canonical, r.leaf_of)
     if wrote:
         diagnosis.append(f"grad_fn wrote into its arguments: {join(wrote)} changed during the "
                          "call. A gradient function must leave its inputs alone (work on "
                          "copies); yours were not touched, since the checker passed copies.")
-        found.append("wrote")
+        found.append(("wrote", wrote, diagnosis[-1]))
     return found
+
+
+def _steps_of(names: list[str], r: _Read) -> list[str]:
+    """The checker's array names (W0, b1) as the steps that compute their gradients."""
+    return [f"d{name[0]}{int(name[1:]) + 1}" for name in names if name in r.canonical]
+
+
+def _probe_names(r: _Read, probes: list, problems: list, rows: list[dict],
+                 diagnosis: list[str]) -> list[dict]:
+    """The ``named`` entries for what the probes found: gradients that accumulate across
+    calls, arguments written into, a gradient of a shape that says its mistake."""
+    named = []
+    for probe in probes:
+        if isinstance(probe, tuple) and probe[0] == "changed":
+            named.append({"slip": "accumulates across calls",
+                          "where": _steps_of(probe[1], r), "text": probe[2]})
+        elif isinstance(probe, tuple) and probe[0] == "wrote":
+            named.append({"slip": "writes into its arguments", "where": ["forward"],
+                          "text": probe[2]})
+    for c, problem in enumerate(problems):
+        if problem and any(words in problem for words in (
+                "transposed", "sum ran over every axis", "not summed over the batch")):
+            named.append({"slip": "shape", "where": _steps_of([r.canonical[c]], r),
+                          "text": problem + ("" if problem.endswith(".") else ".")})
+    return named
+
+
+def _second_call_rows(r: _Read, rows: list[dict], second: object, pairing: object,
+                      probes: list, E: list[np.ndarray], layout: list[bool],
+                      tol: list[float]) -> None:
+    """Arrays that changed on a second call are wrong (a gradient that depends on how often
+    it was asked for is no gradient): their rows show the second call's values."""
+    changed = next((probe[1] for probe in probes if isinstance(probe, tuple)
+                    and probe[0] == "changed"), [])
+    for c, leaf in enumerate(r.leaf_of):
+        j = pairing.pairs[leaf]
+        if r.canonical[c] not in changed or j is None or j >= len(second.grads.values):
+            continue
+        value = second.grads.values[j]
+        if problem_with(value) is not None or to_numpy(value).size != E[c].size:
+            rows[c]["ok"] = False
+            continue
+        g = _canonical_grad(to_numpy(value).astype(np.float64), c, r, layout)
+        error = relative_difference(g, E[c])
+        flat = int(np.abs(g - E[c]).argmax())
+        shape = r.values[leaf].shape
+        rows[c].update(ok=False, rel_error=error if math.isfinite(error) else None,
+                       worst_index=pair.user_index(flat, c, shape, layout), yours=float(g[flat]),
+                       reference=float(E[c][flat]))
+
+
+def _overflow(r: _Read, s: Settings, ctx: Context, done: dict, G: object, pairing: object,
+              layout: list[bool], problems: list) -> str | None:
+    """Where your arrays hold NaN or infinity: a softmax that overflows, when computing it
+    without subtracting each row's maximum (in float64, and in float32) gives NaN at exactly
+    the same places."""
+    if s.output != "softmax" or not any(p and ("NaN" in p or "infinity" in p)
+                                        for p in problems if p):
+        return None
+    from reference.checking.backprop.grammar.program import rerun
+
+    steps = program(r.L, s.activation)
+    z = done[f"z{r.L}"]
+    for dtype, limit in ((np.float64, "709"), (np.float32, "88")):
+        with np.errstate(all="ignore"):
+            e = np.exp(z.astype(dtype))
+            done_here = dict(done)
+            done_here["p:overflow"] = (e / e.sum(axis=1, keepdims=True)).astype(np.float64)
+        made = rerun(steps, done_here, ctx, {0: replace(steps[0], probs="p:overflow")})
+        if made is None:
+            continue
+        same = True  # the output layer's arrays, read straight from the delta (below it, a
+        for c, leaf in enumerate(r.leaf_of):  # mask written as an assignment clears NaN that
+            if c < 2 * (r.L - 1):  # a mask written as a product keeps: both are right)
+                continue
+            j = pairing.pairs[leaf]
+            if j is None:
+                continue
+            yours = to_numpy(G.values[j])
+            if yours.size != r.values[leaf].size:
+                same = False
+                break
+            mine = made[f"{'dW' if c % 2 == 0 else 'db'}{c // 2 + 1}"]
+            yours = _canonical_grad(np.asarray(yours, dtype=np.float64), c, r, layout)
+            if not np.array_equal(~np.isfinite(yours), ~np.isfinite(mine.ravel())):
+                same = False
+                break
+        if same:
+            return (f"The softmax overflows: exp(z) without subtracting each row's maximum is "
+                    f"infinite for scores above {limit} ({np.dtype(dtype).name}), and inf/inf is "
+                    "NaN, at exactly the places your output layer's gradients hold NaN: "
+                    "subtract each row's max before exp (softmax(z) = softmax(z - max z)).")
+    return None
 
 
 def canonical_value(r: _Read, c: int, layout: list[bool],
@@ -504,7 +602,7 @@ def _explain(r: _Read, s: Settings, ctx: Context, user: list, tol: list[float],
     distance = _loss_distance(r, fit, done, points, layout)
     prefer = lambda row: (familiarity(conventions[row]), round(distance(row), 3), row)  # noqa
     rows = [k for k, c in enumerate(conventions) if allowed(c, s.expect, s.alpha)]
-    search = Search(fit, steps, done, ctx, rows, prefer, exhaustive)
+    search = Search(fit, steps, done, ctx, rows, prefer, exhaustive, s.smoothing)
     clean = search.clean()
     if clean is not None:
         return _Outcome(clean), fit, fwd, done, layout

@@ -30,7 +30,7 @@ def ratio_words(c: float, n: int, K: int) -> str:
         if n > 1 or value not in (float(n), 1 / n):
             if near(c, value):
                 return words
-    return f"{c:.4g} times"
+    return f"{c:.6g} times" if abs(c - 1) < 0.01 else f"{c:.4g} times"
 
 
 def group_sentence(fit: object, group: list[int], row: int, factor: float,

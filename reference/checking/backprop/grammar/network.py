@@ -70,6 +70,8 @@ FORMS = {
     "relu_value": Form(lambda v, s: np.maximum(v, 0.0), "max({v}, 0) (the output, not a mask)"),
     "leaky_wrong_side": Form(lambda v, s: np.where(v > 0, s, 1.0),
                              "the slope where {v} > 0 and 1 below (the wrong way round)"),
+    "leaky_value": Form(lambda v, s: np.where(v > 0, 1.0, s * v),
+                        "1 where {v} > 0, else slope * {v} (the forward's value, not its slope)"),
 }
 
 # the right derivative of each hidden activation: (form, the array it reads: "h" or "z")
@@ -79,7 +81,7 @@ RIGHT_FORM = {"logistic": ("sigmoid_of_h", "h"), "tanh": ("tanh_of_h", "h"),
 FAMILY = {"logistic": ("sigmoid_of_z", "sigmoid_without_1_minus", "sigmoid_without_h"),
           "tanh": ("tanh_of_z", "tanh_unsquared"),
           "relu": ("relu_at_or_above", "relu_below", "relu_value", "leaky"),
-          "leaky_relu": ("relu", "leaky_wrong_side", "relu_at_or_above"),
+          "leaky_relu": ("relu", "leaky_wrong_side", "relu_at_or_above", "leaky_value"),
           "identity": ()}
 
 

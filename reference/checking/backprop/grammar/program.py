@@ -101,7 +101,10 @@ class Derivative:
         return (self.up, self.at)
 
     def run(self, s: dict, ctx: "Context") -> np.ndarray:
-        local = FORMS[self.form].of(s[self.at], ctx.slope)
+        if self.form.startswith("leaky@"):  # a leaky ReLU's derivative with its own slope
+            local = FORMS["leaky"].of(s[self.at], float(self.form[6:]))
+        else:
+            local = FORMS[self.form].of(s[self.at], ctx.slope)
         out = s[self.up] * (local ** self.power if self.power != 1 else local)
         return out * self.factor if self.factor != 1.0 else out
 

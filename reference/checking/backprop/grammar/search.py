@@ -44,7 +44,7 @@ PAIRS_FROM = 10  # the closest candidates each tried with a second slip
 
 @dataclass
 class Made:
-    """One slip made: its kind (a ``grammar.SLIPS`` id, or "factor", "smoothing",
+    """One slip made: its kind (a ``grammar.SLIPS`` id, or "factor", "targets",
     "data_factor", "l2_factor", "l1"), the variant, the program nodes (dz2, dW1, ...) or
     arrays (W0, b1) it was made at, its sentence, and the number found, if it carries one."""
 
@@ -96,9 +96,10 @@ class Search:
     (familiar first, closest to the user's own loss)."""
 
     def __init__(self, fit: Fit, steps: list[Step], done: dict, ctx: Context,
-                 rows: list[int], prefer: Callable[[int], tuple], exhaustive: bool = False
-                 ) -> None:
+                 rows: list[int], prefer: Callable[[int], tuple], exhaustive: bool = False,
+                 smoothing: float = 0.0) -> None:
         self.fit, self.steps, self.done, self.ctx = fit, steps, done, ctx
+        self.smoothing = smoothing  # the label smoothing the loss declares
         self.exhaustive = exhaustive  # screen on every element, and no early stop
         self.rows, self.prefer = rows, prefer
         self.D0 = gradients(done, ctx.L)
@@ -156,9 +157,10 @@ class Search:
         at all."""
         out, column = [], 0
         for x in made:
-            takes = x.slip in ("factor", "smoothing", "l1", "slope") or \
-                (x.slip == "group" and x.key in ("data", "both"))
-            own = Match(m.row, m.t[column: column + 1] if takes else m.t[:0],
+            takes = 2 if x.slip == "targets" else int(
+                x.slip in ("factor", "l1") or (x.slip == "slope" and x.key != "every") or
+                (x.slip == "group" and x.key in ("data", "both")))
+            own = Match(m.row, m.t[column: column + takes],
                         {k: v for k, v in m.l2.items() if self.fit.names[k] in x.nodes},
                         m.errors, m.ok)
             column += takes
@@ -177,20 +179,19 @@ class Search:
                 return None
             return Made("factor", "", made.nodes, self._factor_words(made.nodes[0], factor),
                         factor)
+        if made.slip == "slope" and made.key == "every":
+            return made
         if made.slip == "slope":  # D0 + t (D(slope 1) - D0): the slope is s + t (1 - s)
             slope = self.ctx.slope + float(m.t[0]) * (1 - self.ctx.slope)
             if not math.isfinite(slope) or abs(slope - self.ctx.slope) < 1e-9:
                 return None
-            where = "in every hidden layer" if len(made.nodes) > 1 else \
-                where_words(self.steps[self._index(made.nodes[0])], self.ctx)
-            return Made("slope", "", made.nodes,
-                        f"the leaky ReLU's backward uses the negative slope {slope:.4g} where "
-                        f"its forward uses {self.ctx.slope:g} (negative_slope), {where}", slope)
-        if made.slip == "smoothing":
-            eps = float(m.t[0])
-            if not math.isfinite(eps) or abs(eps) < 1e-9:
+            where = where_words(self.steps[self._index(made.nodes[0])], self.ctx)
+            return Made("slope", "", made.nodes, self._slope_words(slope, where), slope)
+        if made.slip == "targets":  # the output delta p - y + u y + v: targets (1 - u) y - v
+            u, v = float(m.t[0]), float(m.t[1])
+            if not (math.isfinite(u) and math.isfinite(v)) or max(abs(u), abs(v)) < 1e-9:
                 return None
-            return Made("smoothing", "", made.nodes, _smoothing_words(eps), eps)
+            return Made("targets", "", made.nodes, self._target_words(u, v), u)
         if made.slip == "group":
             from reference.checking.backprop.words import group_sentence
 
@@ -382,24 +383,42 @@ class Search:
                 return
 
     def _uniform_words(self, factor: float, with_l2: bool, row: int) -> str:
-        n = self.fit.n
-        if abs(factor + 1) < 1e-6:
+        from reference.checking.backprop.words import near, ratio_words
+
+        n, K = self.fit.n, self.fit.K
+        conv = self.fit.conventions[row]
+        if near(factor, -1.0):
             if with_l2:
                 return ("every gradient is negated, the L2 term included: the gradient of "
                         "-loss (an update written as w += lr * grad climbs the loss)")
             return ("the output delta has the wrong sign (y - p instead of p - y): every "
                     "data gradient is negated")
+        hints = [(float(n), f"summed over the batch where the convention averages (n = {n})"),
+                 (1 / n, f"averaged over the batch once more (1/n = 1/{n})")]
+        if K > 1 and not (self.ctx.output == "softmax" and self.ctx.loss == "cross_entropy"):
+            hints += [(float(K), f"summed over the {K} outputs where the convention averages"),
+                      (1 / K, f"averaged over the {K} outputs where the convention sums"),
+                      (1 / (n * K), f"averaged over the outputs too (n K = {n * K})")]
+        if self.ctx.loss == "squared_error":
+            hints += [(2.0, "the 2 of d (p - y)^2 kept beside a loss with its 1/2" if conv.half
+                       else "the 2 of (p - y)^2 written twice"),
+                      (0.5, "the 1/2 of 1/2 (p - y)^2 in the gradient where the loss has none"
+                       if not conv.half else "the 2 of d (p - y)^2 dropped")]
+        if n > 2:
+            hints.append((n / (n - 1), f"divided by n - 1 = {n - 1} instead of n = {n}"))
+        for value, hint in hints:
+            if (n > 1 or value not in (float(n), 1 / n)) and near(factor, value):
+                return (f"every array's data part{', the L2 term included,' if with_l2 else ''}"
+                        f" is {ratio_words(factor, n, K)} what the conventions give: {hint}")
         count = 1 / (factor * self.fit.s[row])  # what the summed gradient is divided by
-        if n > 1 and count > 1.5 and abs(count - round(count)) < 1e-6 * count and \
-                round(count) != n:
+        plain = conv.half and conv.outputs == "sum"
+        if plain and n > 1 and count > 1.5 and abs(count - round(count)) < 1e-6 * count:
             return (f"every array's data part is the summed gradient divided by {round(count)}"
                     f", where averaging over the batch divides by n = {n}: check what you "
                     "divide by (the batch size is X.shape[0] for samples as rows)")
-        from reference.checking.backprop.words import ratio_words
-
         return (f"every array's data part{', the L2 term included,' if with_l2 else ''} is "
-                f"{ratio_words(factor, n, self.fit.K)} what the conventions give: the output "
-                "delta (or the loss it comes from) is scaled by that factor")
+                f"{ratio_words(factor, n, K)} what the conventions give: the output delta (or "
+                "the loss it comes from) is scaled by that factor")
 
     def leaky_slope(self) -> None:
         """A leaky ReLU whose backward uses another negative slope than its forward (in one
@@ -407,26 +426,93 @@ class Search:
         if self.ctx.activation != "leaky_relu":
             return
         sites = [i for i, step in enumerate(self.steps) if isinstance(step, Derivative)]
-        for chosen in [[i] for i in sites] + ([sites] if len(sites) > 1 else []):
-            D1 = self._data({i: replace(self.steps[i], form="one") for i in chosen})
+        for i in sites:  # in one layer the gradient is linear in the slope: found by fitting
+            D1 = self._data({i: replace(self.steps[i], form="one")})
             if D1 is None:
                 continue
-            delta = [b - a for a, b in zip(self.D0, D1)]  # the gradient is linear in the slope
-            made = Made("slope", "", [self.steps[i].node for i in chosen], "", 0.0)
-            reach = set().union(*(self.reach[i] for i in chosen))
-            self._try([made], self.D0, reach, B=[delta])
+            delta = [b - a for a, b in zip(self.D0, D1)]
+            made = Made("slope", "", [self.steps[i].node], "", 0.0)
+            self._try([made], self.D0, self.reach[i], B=[delta])
+        if len(sites) > 1:  # in every layer it is a polynomial: the slopes people use, tried
+            reach = set().union(*(self.reach[i] for i in sites))
+            for slope in (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.3, 0.5, 1.0):
+                if abs(slope - self.ctx.slope) < 1e-12:
+                    continue
+                changes = {i: replace(self.steps[i], form=f"leaky@{slope}") for i in sites}
+                D = self._data(changes)
+                if D is not None:
+                    made = Made("slope", "every", [self.steps[i].node for i in sites],
+                                self._slope_words(slope, "in every hidden layer"), slope)
+                    self._try([made], D, reach)
 
-    def smoothing(self) -> None:
-        """Targets smoothed (again) by some epsilon: the output delta p - y + eps (y - 1/K)."""
-        if not (self.ctx.loss == "cross_entropy" and self.ctx.output == "softmax"):
+    def _slope_words(self, slope: float, where: str) -> str:
+        default = " (torch's default negative_slope)" if abs(slope - 0.01) < 1e-9 else ""
+        return (f"the leaky ReLU's backward uses the negative slope {slope:.4g}{default} where "
+                f"its forward uses {self.ctx.slope:g} (negative_slope), {where}")
+
+    def targets(self) -> None:
+        """Targets transformed on their way into the output delta, by numbers found: the
+        delta p - ((1 - u) y - v), label smoothing applied twice or with the wrong divisor
+        among them (softmax with cross-entropy, and any pair whose delta is p - y)."""
+        if not (self.ctx.loss == "cross_entropy" or self.ctx.output == "identity"):
             return
         Y = self.done["Y"]
-        if Y.shape[1] < 2:
-            return
-        D1 = self._data({0: Given(f"dz{self.ctx.L}", Y - 1.0 / Y.shape[1])})
-        if D1 is not None:
-            made = Made("smoothing", "", [f"dz{self.ctx.L}"], "", 0.0)
-            self._try([made], self.D0, self.reach[0], B=[D1])
+        D1 = self._data({0: Given(f"dz{self.ctx.L}", Y.astype(np.float64))})
+        D2 = self._data({0: Given(f"dz{self.ctx.L}", np.ones_like(Y, dtype=np.float64))})
+        if D1 is not None and D2 is not None:
+            made = Made("targets", "", [f"dz{self.ctx.L}"], "", 0.0)
+            self._try([made], self.D0, self.reach[0], B=[D1, D2])
+
+    def _target_words(self, u: float, v: float) -> str:
+        """The user's targets T = a y + c (y one-hot, before any smoothing) read off the
+        numbers found (the delta p - ((1 - u) Y - v), Y the declared targets), in words."""
+        K, n, eps0 = self.fit.K, self.fit.n, self.smoothing
+        a = (1 - u) * (1 - eps0)
+        c = (1 - u) * eps0 / K - v
+        near = lambda x, y: abs(x - y) <= 1e-6 * max(abs(x), abs(y), 1.0)  # noqa: E731 (targets
+        #   are numbers of order 1: float32's rounding is 1e-7 of them)
+        declared = f" where label_smoothing = {eps0:g} is declared" if eps0 else \
+            " where the loss declares none (pass label_smoothing= if it is meant)"
+        if near(a, 0.0):
+            mean = float(np.mean(self.done["Y"]))
+            if near(c, mean):
+                return (f"every sample's output is compared with the mean of the targets "
+                        f"({mean:.4g}) instead of its own: p - mean(y) instead of p - y (an "
+                        "(n, 1) prediction minus (n,) targets broadcasts to an (n, n) matrix of "
+                        "differences, which torch's MSELoss warns about)")
+            return f"the targets are replaced by one number, {c:.4g}: p - {c:.4g} instead of " \
+                   "p - y"
+        if self.ctx.output != "softmax":
+            return (f"the targets are transformed on their way into the output delta: "
+                    f"p - ({a:.4g} y + {c:.4g}) instead of p - y")
+        if near(a, 1.0) and near(c, 0.0):
+            return (f"the output delta uses the one-hot targets, p - y, where the loss smooths "
+                    f"them (label_smoothing = {eps0:g}): the targets are not smoothed in the "
+                    "gradient")
+        e = 1 - a
+        if near(c, e / K):
+            hint = ""
+            if eps0 and near(e, 1 - (1 - eps0) ** 2):
+                hint = ": label smoothing applied twice"
+            elif eps0 and K > 1 and near(e, eps0 * K / (K - 1)):
+                hint = (f": eps/(K - 1) on each other class and 1 - eps on the right one, where "
+                        f"torch's smoothing gives eps/K to every class (the same as eps = "
+                        f"{e:.4g} in torch's form)")
+            return (f"the targets in your output delta are smoothed with epsilon = {e:.4g} "
+                    f"((1 - eps) y + eps/K){declared}{hint}")
+        e_other = (1 - a) * (K - 1) / K
+        if K > 1 and near(c, e_other / (K - 1)):
+            return (f"the targets put eps/(K - 1) on each other class and 1 - eps on the right "
+                    f"one (eps = {e_other:.4g}), where torch's smoothing gives (1 - eps) y + "
+                    "eps/K to every class")
+        if near(c, e):
+            return (f"the targets are smoothed with eps where eps/K is meant: (1 - eps) y + eps "
+                    f"with eps = {e:.4g} no longer sums to 1 over the K = {K} classes")
+        if n > 1 and near(c, e / n):
+            return (f"the targets are smoothed with eps/n (n = {n}, the batch size) where eps/K "
+                    f"(K = {K}, the number of classes) is meant: eps = {e:.4g}")
+        return (f"the targets are transformed on their way into the output delta: "
+                f"p - ({a:.4g} y + {c:.4g}) instead of p - y")
 
     def _groups(self) -> list[list[int]]:
         names, usable = self.fit.names, self.fit.usable
@@ -577,15 +663,30 @@ class Search:
         clean = self.clean()
         if clean is not None:
             return clean
-        for stages in ((self.singles,), (self.uniform, self.factors, self.smoothing,
+        for stages in ((self.singles,), (self.uniform, self.factors, self.targets,
                                          self.leaky_slope, self.groups), (self.pairs,)):
             for stage in stages:
                 stage()
             if self.exact and not self.exhaustive:
-                return min(self.exact, key=lambda e: e.rank)
+                return self._best()
         if self.exact:
-            return min(self.exact, key=lambda e: e.rank)
+            return self._best()
         return self.closest()
+
+    def _best(self) -> Explanation:
+        """The simplest exact explanation; where another as simple, of another kind, gives
+        the same numbers, it is said too (both are true of your arrays)."""
+        best = min(self.exact, key=lambda e: e.rank)
+        kinds = {m.slip for m in best.made}
+        for other in sorted(self.exact, key=lambda e: e.rank):
+            if len(other.made) == len(best.made) and not {m.slip for m in other.made} & kinds \
+                    and other.made[0].words != best.made[0].words:
+                also = "; ".join(m.words for m in other.made)
+                best.made[-1] = Made(best.made[-1].slip, best.made[-1].key, best.made[-1].nodes,
+                                     f"{best.made[-1].words} (the same numbers as: {also})",
+                                     best.made[-1].value)
+                break
+        return best
 
     def closest(self) -> Explanation:
         """The slip of the table that leaves the smallest share of the difference
@@ -640,12 +741,6 @@ def _layer(k: int, L: int) -> str:
     return f"the layer of W{k - 1} and b{k - 1}" + (" (the output layer)" if k == L else "")
 
 
-def _smoothing_words(eps: float) -> str:
-    return (f"the targets are smoothed by epsilon = {eps:.4g} more than the loss declares: the "
-            "output delta is p - ((1 - eps) y + eps/K) where it should be p - y (label "
-            "smoothing applied twice; where it is meant, pass label_smoothing=)")
-
-
 def nodes_of(made: list[Made]) -> list[str]:
     """Where the slips were made, in the public node vocabulary (``reference.NODES``, with
     dW{k} and db{k} for layer k's gradient steps)."""
@@ -655,7 +750,7 @@ def nodes_of(made: list[Made]) -> list[str]:
             kind, k = parse(node)
             if m.slip == "factor" and kind == "dz" and m.key != "uniform":
                 out += [f"h{k}", f"z{k}"]  # a factor on dL/dh or on dL/dz: the same numbers
-            elif m.slip == "factor" and m.key == "uniform" or m.slip == "target":
+            elif m.slip == "factor" and m.key == "uniform" or m.slip in ("target", "targets"):
                 out += [location(node), "p"]  # on the output delta or on dL/dp: the same
             elif m.slip == "transposed" and kind == "dh" and m.key == "0001":
                 out += [location(node), f"z{k}"]  # dL/dh transposed as it is read

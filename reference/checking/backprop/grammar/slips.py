@@ -337,7 +337,8 @@ def _at_words(right: Derivative, wrong: Derivative, key: str, ctx: Context) -> s
 
 
 def _power_keys(step: Derivative, ctx: Context) -> list[str]:
-    return ["0", "2"]
+    # a 0/1 mask squared is itself, and a leaky slope squared reads as another slope
+    return ["0"] if ctx.activation in ("relu", "leaky_relu") else ["0", "2"]
 
 
 def _power(step: Derivative, key: str, ctx: Context) -> Step:
@@ -450,6 +451,10 @@ def _output_derivative_words(right: OutputDelta, wrong: OutputDelta, key: str,
         return ("the output delta is multiplied by the output's derivative p (1 - p), a "
                 "squared-error habit: with cross-entropy the derivative cancels and the "
                 "delta is p - y")
+    if how == "missing" and route == "chained" and ctx.loss == "cross_entropy":
+        return (f"the output's backward step is missing: dL/dp is passed on as the output "
+                f"delta without the {out}'s derivative" + (" p (1 - p)" if out == "sigmoid"
+                                                           else "'s Jacobian"))
     if how == "missing":
         if ctx.output == "softmax":
             return ("the output delta is p - y, but the loss is squared error through a "
