@@ -9,11 +9,11 @@ The map:
   own gradients at given weights, fits from given weights).
 - ``checking/``: the checkers: ``backprop/`` (``check_backprop``: a whole network's
   backward pass, its conventions found and its mistakes named), ``layer/``
-  (``check_layer``: one layer's backward pass, batchnorm to conv2d), ``check_optimizer`` (an
-  optimizer step against ``torch.optim`` and scikit-learn's), ``compare`` (one array against
-  its reference: the measure every verdict uses), ``structures`` (reading arrays in the forms
-  people keep them), and ``gradients`` (one gradient question answered by scratch, torch,
-  scikit-learn and finite differences).
+  (``check_layer``: one layer's backward pass, batchnorm to conv2d), ``optimizer/``
+  (``check_optimizer``: an optimizer step against ``torch.optim`` and scikit-learn's),
+  ``compare`` (one array against its reference: the measure every verdict uses),
+  ``structures`` (reading arrays in the forms people keep them), and ``gradients`` (one
+  gradient question answered by scratch, torch, scikit-learn and finite differences).
 - ``grading/``: the notebooks' exercises and their grader (``exercises``), and the command
   that grades a submission; ``grade.py`` is its entry point, ``python -m reference.grade``.
 - ``pytest_plugin.py``: the checkers in your own test suite (the ``checks`` fixture, its
@@ -31,8 +31,8 @@ _WHERE = {
     "BackpropReport": "reference.checking.backprop.check",
     "reproducible": "reference.checking.backprop.check",
     "NODES": "reference.checking.backprop.nodes",
-    "check_optimizer": "reference.checking.check_optimizer",
-    "OptimizerReport": "reference.checking.check_optimizer",
+    "check_optimizer": "reference.checking.optimizer.check",
+    "OptimizerReport": "reference.checking.optimizer.check",
     "compare": "reference.checking.compare",
     "Comparison": "reference.checking.compare",
     "check_layer": "reference.checking.layer.check",

@@ -95,9 +95,21 @@ class HandAdam:
 ])
 def test_correct_steps_match_the_frameworks(optimizer, make, expected):
     kwargs = {"weight_decay": make().wd} if hasattr(make(), "wd") else {}
-    report = check_optimizer(make().step, optimizer=optimizer, lr=make().lr,
-                             momentum=0.9, **kwargs)
+    if optimizer != "sgd":  # "sgd" takes its momentum as torch spells it: none here
+        kwargs["momentum"] = 0.9
+    report = check_optimizer(make().step, optimizer=optimizer, lr=make().lr, **kwargs)
     assert report.ok and set(report.matches) == expected, str(report)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_with_momentum_spelled_as_torch_spells_it(nesterov):
+    """torch.optim.SGD(momentum=0.9, nesterov=...) is optimizer="sgd", momentum=0.9."""
+    report = check_optimizer(HandSGD(0.1, 0.9, nesterov=nesterov).step, optimizer="sgd",
+                             lr=0.1, momentum=0.9, nesterov=nesterov)
+    assert report.ok and "torch.optim.SGD" in report.matches, str(report)
+    wrong = check_optimizer(HandSGD(0.1, 0.9, nesterov=not nesterov).step, optimizer="sgd",
+                            lr=0.1, momentum=0.9, nesterov=nesterov)
+    assert not wrong.ok and "Nesterov momentum" in " ".join(wrong.diagnosis), str(wrong)
 
 
 @pytest.mark.parametrize("optimizer,make,words", [
@@ -135,14 +147,16 @@ def test_an_unknown_difference_says_at_which_step_it_starts():
     assert "The first 2 step(s) agree with torch.optim.SGD's, step 3 differs" in report.diagnosis[0]
 
 
-def test_a_step_that_writes_into_the_gradients_is_noticed():
+def test_a_step_that_writes_into_the_gradients_is_not_ok():
     def step(params, grads):
         for p, g in zip(params, grads):
             g *= 0.1
             p -= g
 
     report = check_optimizer(step, optimizer="sgd", lr=0.1)
-    assert report.ok and "changed the gradient arrays" in report.diagnosis[0]
+    assert not report.ok and report.matches == ["torch.optim.SGD", "scikit-learn's SGDOptimizer"]
+    assert "changed the gradient arrays" in report.diagnosis[0]
+    assert report.named[0]["slip"] == "writes into grads"
 
 
 # --- RMSprop and Adagrad ---------------------------------------------------------------------

@@ -7,7 +7,8 @@
 - ``layer/``: ``check_layer``, one layer's backward pass (dense, the activations, the
   losses, dropout, batch and layer norm, conv2d, max pooling): its conventions found, its
   classic mistakes named.
-- ``check_optimizer.py``: an optimizer step against ``torch.optim`` and scikit-learn's.
+- ``optimizer/``: ``check_optimizer``, an optimizer step against ``torch.optim`` and
+  scikit-learn's, its slips named in a grammar of the update's steps.
 - ``compare.py``: one array against its reference (exact, close or wrong, the worst
   element), and ``relative_difference``, the measure every verdict uses: NaN, infinity and
   complex values can never pass it.
