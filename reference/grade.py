@@ -2,6 +2,6 @@
 ``reference.grading.cli``)."""
 
 if __name__ == "__main__":
-    from reference.grading.cli import main
+    from reference.grading.cli import command
 
-    raise SystemExit(main())
+    raise SystemExit(command())

@@ -1,14 +1,15 @@
-"""The exercises' grader: the reference solutions (scratch's own code) pass, and each
-typical mistake is caught and named; the notebook runs filled with either."""
+"""The exercises' grader: the model answers (``tests/gallery/model_answers.py``, the teacher's,
+not in the package) pass, and each typical mistake is caught and named."""
 
 import numpy as np
 import pytest
 
-from reference.grading.exercises import EXERCISES, grade, solution
+from reference.grading.exercises import EXERCISES, grade
+from tests.gallery.model_answers import answer as solution
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_every_solution_passes_whatever_the_cases(seed):
+def test_every_model_answer_passes_whatever_the_cases(seed):
     for name in EXERCISES:
         verdict = grade(name, solution(name), seed=seed)
         assert verdict.ok and verdict.points == verdict.max_points, verdict.text

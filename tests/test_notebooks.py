@@ -48,9 +48,9 @@ NAMES = ["sigmoid_backward", "relu_backward", "dense_backward", "softmax_cross_e
 
 
 def test_the_exercises_filled_with_the_solutions_all_pass():
-    fill = {name: f"from reference.grading.exercises import solution\n"
+    fill = {name: f"from tests.gallery.model_answers import answer as solution\n"
                   f"{name} = solution({name!r})\ngrade({name!r}, {name})" for name in NAMES}
-    fill["dropout_forward"] = ("from reference.grading.exercises import solution\n"
+    fill["dropout_forward"] = ("from tests.gallery.model_answers import answer as solution\n"
                                "dropout_forward = solution('dropout_forward')\n"
                                "dropout_backward = solution('dropout_backward')\n"
                                "print(grade('dropout_forward', dropout_forward))\n"

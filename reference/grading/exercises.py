@@ -3,12 +3,16 @@ with the typical mistakes recognised by their fingerprints.
 
 Nine exercises, from one layer to a whole network (``EXERCISES`` holds their order, contracts
 and points). ``grade(name, fn)`` grades a function in a notebook cell; ``reference.grade``
-(``python -m reference.grade``) grades a whole submission. Every case is drawn when grading
-(shapes and values from the seed), so nothing a student holds contains an expected answer,
-and an answer that memorises one case's output cannot pass.
+(``python -m reference.grade``) grades a whole submission, calling the student's functions
+in a process of their own (``runner.Remote``) and judging here. Every case is drawn when
+grading (shapes and values from the seed), so nothing a student holds contains an expected
+answer, and an answer that memorises one case's output cannot pass.
 
-The reference solutions are scratch's own layers (``solution(name)``), for the teacher;
-the students' notebook does not point to them.
+The references each verdict is judged against are scratch's own layers and the checkers
+(``check_backprop``, ``check_optimizer``: torch's and scikit-learn's updates); they are the
+grader's, and no function here hands a solution out. Model answers written as a student
+would write them, for the teacher, are in the repository's ``tests/gallery/model_answers.py``
+(not part of the installed package).
 """
 
 from collections.abc import Callable
@@ -17,15 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from reference.checking.backprop.check import check_backprop
-from reference.checking.check_optimizer import check_optimizer
+from reference.checking.optimizer.check import check_optimizer
 from reference.grading.answers import call, equal, kept_axis, problems
 from scratch.layers.activations import Logistic
 from scratch.layers.dense import Dense
 from scratch.layers.losses import SoftmaxCrossEntropy
-from scratch.network import Network
-from scratch.optim.adam import Adam
 
 POINTS = 10
+# exercise -> imports the grader's sandbox allows it although it refuses them to the others
+# (sandbox.DENIED: the project, automatic differentiation, ctypes...); none needs one yet
+ALLOWED_IMPORTS: dict[str, tuple[str, ...]] = {}
 
 
 @dataclass
@@ -57,7 +62,7 @@ def _not_attempted(name: str, how: str) -> Grade:
     return Grade(False, f"{name}: not attempted yet ({how}).", 0.0, name=name)
 
 
-# --- the solutions: scratch's own code ---------------------------------------------------------
+# --- the references: scratch's own code ------------------------------------------------------
 
 def _sigmoid_backward(grad_out: np.ndarray, out: np.ndarray) -> np.ndarray:
     layer = Logistic()
@@ -90,43 +95,6 @@ def _dropout_forward(x: np.ndarray, keep: np.ndarray, p: float) -> np.ndarray:
 
 def _dropout_backward(grad_out: np.ndarray, keep: np.ndarray, p: float) -> np.ndarray:
     return grad_out * keep / (1 - p)
-
-
-def _adam_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float = 1e-3,
-               beta_1: float = 0.9, beta_2: float = 0.999, eps: float = 1e-8) -> None:
-    if "adam" not in state:
-        state["adam"] = Adam(param, lr, beta_1, beta_2, eps)
-    state["adam"].step(param, grad)
-
-
-def _backprop(params: list[np.ndarray], X: np.ndarray, Y: np.ndarray) -> list[np.ndarray]:
-    net = Network.from_weights(params[0::2], params[1::2], "logistic", SoftmaxCrossEntropy())
-    net.loss_and_gradients(X, Y)
-    return [g.copy() for layer in net.layers for g in (layer.grad_W, layer.grad_b)]
-
-
-def _backprop_steps(params: list[np.ndarray], X: np.ndarray, Y: np.ndarray
-                    ) -> tuple[list[np.ndarray], dict[str, np.ndarray]]:
-    W0, b0, W1, b1 = params
-    h = 1 / (1 + np.exp(-(X @ W0 + b0)))
-    dz2 = (SoftmaxCrossEntropy().forward(h @ W1 + b1) - Y) / len(X)
-    dh1 = dz2 @ W1.T
-    dz1 = dh1 * h * (1 - h)
-    return [X.T @ dz1, dz1.sum(0), h.T @ dz2, dz2.sum(0)], {"dz2": dz2, "dh1": dh1, "dz1": dz1}
-
-
-SOLUTIONS = {"sigmoid_backward": _sigmoid_backward, "relu_backward": _relu_backward,
-             "dense_backward": _dense_backward, "softmax_cross_entropy": _softmax_cross_entropy,
-             "dropout_forward": _dropout_forward, "dropout_backward": _dropout_backward,
-             "adam_step": _adam_step, "backprop": _backprop, "backprop_steps": _backprop_steps}
-
-
-def solution(name: str) -> Callable:
-    """The reference solution of exercise ``name`` (built on scratch's layers), for the
-    teacher."""
-    if name not in SOLUTIONS:
-        raise ValueError(f"no exercise {name!r}; the exercises are {', '.join(SOLUTIONS)}.")
-    return SOLUTIONS[name]
 
 
 # --- grading one function ------------------------------------------------------------------------

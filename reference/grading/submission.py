@@ -1,178 +1,191 @@
-"""Running a submission and grading it: a ``.py`` file in a fresh Python process, a
-``.ipynb`` notebook top to bottom in a fresh Jupyter kernel.
+"""Reading a submission as Python reads it, in the grader (nothing of it runs here).
 
-A ``.py`` file runs statement by statement (``exec`` of its compiled module), so what it
-defines before a line that raises is still graded, and the exercises it did not reach are
-told why. A notebook runs every cell even after one raises (a cell that runs past the time
-limit is interrupted), and a cell's error is reported with the exercise the cell defines.
-Then ``runner.grade_namespace`` grades each exercise where the code ran, within its time
-limit, and the results come back as JSON. The whole run is bounded: the process (or the
-kernel) is stopped when it outlives the sum of its budgets.
+A ``.py`` file is decoded as Python decodes it (a byte-order mark, a ``coding:`` line, CRLF
+or CR line ends: ``importlib.util.decode_source``) and is one cell. A ``.ipynb`` notebook
+(nbformat 3, or 4.0 to 4.5, as JupyterLab, VS Code or Colab save it) gives its code cells,
+each turned into Python by IPython's ``TransformerManager`` (``%magic`` and ``!shell``
+become ``get_ipython()`` calls, which the child answers: ``sandbox.Shell``). Each cell is
+parsed here: a cell with a syntax error is set aside with the reason (the others still
+run), and where each exercise's name is bound (``def``, assignment, import) is noted, so
+that an exercise missing after the run can be told why.
 """
 
+import ast
+import importlib.util
 import json
-import os
-import re
-import signal
-import subprocess
-import sys
-import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from reference.grading.exercises import EXERCISES
-from reference.grading.runner import MARK
-
-LOAD_BUDGET = 60.0  # seconds for loading a file or running a notebook's cells, beyond grading
-GRADING_BUDGET = 60.0  # seconds for the grader's own work (its references), beyond the student's
-CELL_MIN = 20.0  # seconds a notebook cell may always take (a student's own imports)
-_PRELOAD = "import reference.grading.runner"  # run in the kernel before the student's cells
+MAX_BYTES = 50 * 2**20  # a notebook with its figures is a few megabytes
 
 
 class Ungradable(Exception):
-    """The submission cannot be graded at all: the sentence says why (exit status 2)."""
+    """The submission cannot be graded at all: the sentence says why."""
 
 
-def check(path: Path) -> str:
-    """"py" or "ipynb", or ``Ungradable`` with the reason."""
+@dataclass
+class Cell:
+    """One cell's Python: ``number`` its place among the notebook's cells (from 1, markdown
+    included; 0 for a ``.py`` file), ``filename`` what tracebacks call it."""
+
+    number: int
+    filename: str
+    source: str
+
+
+@dataclass
+class Submission:
+    path: Path
+    kind: str  # "py" or "ipynb"
+    cells: list[Cell]
+    problems: dict[int, tuple[str, str]] = field(default_factory=dict)
+    # cell number -> (why it cannot run: a syntax error, its source)
+    bindings: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict)
+    # exercise name -> [(index in cells, statement index, line)] where a statement binds it
+
+    def subject(self, index: int) -> str:
+        """The cell at ``index`` as the student knows it."""
+        return "the file" if self.kind == "py" else f"your cell {self.cells[index].number}"
+
+    def place(self, index: int, where: object, line: object = None) -> str:
+        """"line L" of the file, or "line L of your cell N" of a notebook: the innermost
+        frame of the student's code in a traceback (``where`` = [filename, line]), else
+        ``line`` of the cell at ``index``."""
+        filename, number = self.cells[index].filename, line
+        if isinstance(where, list) and len(where) == 2 and isinstance(where[1], int) and \
+                any(c.filename == where[0] for c in self.cells):
+            filename, number = where
+        if not isinstance(number, int) or isinstance(number, bool):
+            return "an unknown line" + ("" if self.kind == "py" else
+                                        f" of your cell {self.cells[index].number}")
+        if self.kind == "py":
+            return f"line {number}"
+        cell = next(c for c in self.cells if c.filename == filename)
+        return f"line {number} of your cell {cell.number}"
+
+
+def _python(path: Path, data: bytes) -> list[Cell]:
+    if b"\0" in data:
+        raise Ungradable(f"{path}: not a Python file (it holds null bytes)")
+    try:
+        source = importlib.util.decode_source(data)
+    except (SyntaxError, UnicodeDecodeError, LookupError) as error:
+        raise Ungradable(f"{path}: not a Python file Python can decode ({error})") from None
+    try:
+        compile(source, path.name, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        raise Ungradable(f"{path}: a syntax error at line {error.lineno}: {error.msg}") \
+            from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise Ungradable(f"{path}: not a Python file ({type(error).__name__})") from None
+    return [Cell(0, path.name, source)]
+
+
+def _code_cells(path: Path, data: bytes) -> list[tuple[int, str]]:
+    """(number, source) of each code cell, whatever nbformat 3 or 4 variant saved it."""
+    try:
+        notebook = json.loads(data)
+    except (ValueError, RecursionError):
+        raise Ungradable(f"{path}: not a readable notebook (not JSON)") from None
+    if not isinstance(notebook, dict):
+        raise Ungradable(f"{path}: not a readable notebook (no cells)")
+    metadata = notebook.get("metadata") if isinstance(notebook.get("metadata"), dict) else {}
+    language = str((metadata.get("language_info") or {}).get("name", "python")
+                   if isinstance(metadata.get("language_info"), dict) else "python")
+    if not language.lower().startswith("python"):
+        raise Ungradable(f"{path}: a {language} notebook, not a Python one")
+    if notebook.get("nbformat") == 3 or "worksheets" in notebook:
+        sheets = notebook.get("worksheets") or []
+        cells = [c for s in sheets if isinstance(s, dict) for c in s.get("cells") or []]
+        key = "input"
+    else:
+        cells, key = notebook.get("cells"), "source"
+    if not isinstance(cells, list):
+        raise Ungradable(f"{path}: not a readable notebook (no cells)")
+    found = []
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        vscode = (cell.get("metadata") or {}).get("vscode") if isinstance(
+            cell.get("metadata"), dict) else None
+        if isinstance(vscode, dict) and str(vscode.get("languageId", "python")) != "python":
+            continue  # a VS Code cell in another language
+        source = cell.get(key, cell.get("source", ""))
+        if isinstance(source, list):
+            source = "".join(s for s in source if isinstance(s, str))
+        if isinstance(source, str):
+            found.append((number, source))
+    return found
+
+
+def _notebook(path: Path, data: bytes) -> tuple[list[Cell], dict[int, tuple[str, str]]]:
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+        transform = TransformerManager().transform_cell
+    except ImportError:  # without IPython: magics and shell lines become comments
+        def transform(source: str) -> str:
+            return "\n".join("# " + line if line.lstrip().startswith(("%", "!")) else line
+                             for line in source.splitlines()) + "\n"
+    cells, problems = [], {}
+    for number, source in _code_cells(path, data):
+        try:
+            python = transform(source)
+        except Exception:  # noqa: BLE001 - IPython's own parsing gave up: Python's decides
+            python = source
+        try:
+            ast.parse(python, f"<cell {number}>")
+        except SyntaxError as error:
+            problems[number] = (f"your cell {number} has a syntax error at line "
+                                f"{error.lineno}: {error.msg}", source)
+            continue
+        except (ValueError, RecursionError, MemoryError) as error:
+            problems[number] = (f"your cell {number} cannot be read "
+                                f"({type(error).__name__})", source)
+            continue
+        cells.append(Cell(number, f"<cell {number}>", python))
+    return cells, problems
+
+
+def _bindings(cells: list[Cell], names: list[str]) -> dict[str, list[tuple[int, int, int]]]:
+    found: dict[str, list[tuple[int, int, int]]] = {}
+    for index, cell in enumerate(cells):
+        for number, statement in enumerate(ast.parse(cell.source).body):
+            bound, todo = set(), [statement]
+            while todo:  # the module's own names: not a function's or a class's locals
+                node = todo.pop()
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    bound.add(node.name)
+                    continue
+                if isinstance(node, ast.Lambda):
+                    continue
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                    bound.add(node.id)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+                todo.extend(ast.iter_child_nodes(node))
+            for name in bound & set(names):
+                found.setdefault(name, []).append((index, number, statement.lineno))
+    return found
+
+
+def read(path: Path, names: list[str]) -> Submission:
+    """The submission at ``path`` (resolved by the caller), ready to run; raises
+    ``Ungradable`` with the reason when it cannot be graded at all."""
     if not path.exists():
         raise Ungradable(f"{path}: no such file")
-    if path.is_dir() or not path.is_file():
+    if not path.is_file():
         raise Ungradable(f"{path}: not a file")
     suffix = path.suffix.lower()
-    if suffix == ".py":
-        try:
-            compile(path.read_bytes(), str(path), "exec")
-        except SyntaxError as error:
-            raise Ungradable(f"{path}: a syntax error at line {error.lineno}: {error.msg}") \
-                from None
-        except ValueError as error:
-            raise Ungradable(f"{path}: not a Python file ({error})") from None
-        return "py"
-    if suffix == ".ipynb":
-        import nbformat
-
-        try:
-            nbformat.read(path, as_version=4)
-        except Exception as error:  # noqa: BLE001 - anything unreadable is not a notebook
-            raise Ungradable(f"{path}: not a readable notebook ({type(error).__name__})") \
-                from None
-        return "ipynb"
-    raise Ungradable(f"{path}: not a notebook (.ipynb) or a Python file (.py)")
-
-
-_CHILD = r"""
-import sys, traceback
-from reference.grading.runner import grade_namespace, report
-source = open(sys.argv[1], encoding="utf-8").read()
-namespace = {"__name__": "submission", "__file__": sys.argv[1]}
-reasons = {}
-try:
-    exec(compile(source, sys.argv[1], "exec"), namespace)
-except BaseException as error:
-    line = traceback.extract_tb(error.__traceback__)[-1].lineno
-    why = f"the file raised {type(error).__name__} at line {line} before defining it"
-    reasons = {name: why for name in sys.argv[4].split(",") if name not in namespace}
-report(grade_namespace(namespace, int(sys.argv[2]), float(sys.argv[3]), reasons))
-"""
-
-
-def grade_python(path: Path, seed: int, timeout: float) -> list[dict]:
-    """Grade a ``.py`` file in a fresh Python process of its own process group, its output
-    in files (not pipes, which a background process it starts would hold open); when it ends
-    or its budget runs out, whatever it left running in its group is stopped too."""
-    budget = LOAD_BUDGET + timeout * len(EXERCISES) + GRADING_BUDGET
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(seed),
-                                  str(timeout), ",".join(EXERCISES)], stdout=out, stderr=err,
-                                 stdin=subprocess.DEVNULL, cwd=path.parent, text=True,
-                                 start_new_session=True)
-        try:
-            child.wait(timeout=budget)
-            late = False
-        except subprocess.TimeoutExpired:
-            late = True
-        finally:
-            try:
-                os.killpg(child.pid, signal.SIGKILL)  # the child and what it started
-            except (ProcessLookupError, PermissionError):
-                pass
-            child.wait()
-        out.seek(0)
-        err.seek(0)
-        stdout, stderr = out.read(), err.read()
-    if late and MARK not in stdout:
-        return _all("the file did not finish loading and grading within "
-                    f"{budget:g} s (a loop at the top level?)")
-    return _parse(stdout, stderr)
-
-
-def _all(why: str) -> list[dict]:
-    from reference.grading.exercises import POINTS
-
-    return [{"name": name, "score": 0.0, "max_score": float(POINTS),
-             "output": f"{name}: NOT OK: {why}.", "execution_time": 0.0} for name in EXERCISES]
-
-
-def _parse(stdout: str, stderr: str) -> list[dict]:
-    for line in reversed(stdout.splitlines()):
-        if line.startswith(MARK):
-            return json.loads(line[len(MARK):])
-    last = (stderr.strip().splitlines() or ["no message"])[-1][:300]
-    return _all(f"the grading process stopped before it finished ({last})")
-
-
-def grade_notebook(path: Path, seed: int, timeout: float) -> list[dict]:
-    import nbformat
-    from nbclient import NotebookClient
-
-    notebook = nbformat.read(path, as_version=4)
-    cell_budget = max(2 * timeout, CELL_MIN)  # a student's cell: interrupted past this
-    client = NotebookClient(notebook, timeout=cell_budget, kernel_name="python3",
-                            allow_errors=True, interrupt_on_timeout=True,
-                            resources={"metadata": {"path": str(path.parent)}})
-    reasons: dict[str, str] = {}
+    if suffix not in (".py", ".ipynb"):
+        raise Ungradable(f"{path}: not a notebook (.ipynb) or a Python file (.py)")
+    if path.stat().st_size > MAX_BYTES:
+        raise Ungradable(f"{path}: larger than {MAX_BYTES // 2**20} MB")
     try:
-        # the kernel process's own log (not the cells' output) would only be noise here
-        with client.setup_kernel(stderr=subprocess.DEVNULL):
-            # the grader and its libraries (torch among them) loaded first, on their own
-            # budget: a student's import cell then takes no time, and a slow machine cannot
-            # interrupt torch half-imported and blame the student
-            notebook.cells.insert(0, nbformat.v4.new_code_cell(_PRELOAD))
-            client.timeout = LOAD_BUDGET
-            client.execute_cell(notebook.cells[0], 0)
-            client.timeout = cell_budget
-            for index, cell in enumerate(notebook.cells):
-                if index == 0 or cell.cell_type != "code":
-                    continue
-                client.execute_cell(cell, index, store_history=True)
-                failure = next((o for o in cell.get("outputs", [])
-                                if o.output_type == "error"), None)
-                if failure is None:
-                    continue
-                why = (f"its cell ran past {cell_budget:g} s and was interrupted"
-                       if failure.ename == "KeyboardInterrupt" else
-                       f"its cell raised {failure.ename}: {failure.evalue}"[:200])
-                for name in EXERCISES:
-                    if re.search(rf"^\s*def {name}\s*\(", cell.source, re.M):
-                        reasons[name] = why
-            grading = nbformat.v4.new_code_cell(
-                "from reference.grading.runner import grade_namespace as __grade, report as "
-                f"__report\n__report(__grade(globals(), {seed}, {timeout}, "
-                f"{json.dumps(reasons)}))")
-            notebook.cells.append(grading)
-            client.timeout = timeout * len(EXERCISES) + GRADING_BUDGET
-            client.execute_cell(grading, len(notebook.cells) - 1)
-    except Exception as error:  # noqa: BLE001 - the kernel died or could not start
-        return _all(f"the notebook could not be run to the end ({type(error).__name__}: "
-                    f"{str(error)[:200]})")
-    text = "".join(o.get("text", "") for o in grading.get("outputs", [])
-                   if o.output_type == "stream")
-    errors = [o for o in grading.get("outputs", []) if o.output_type == "error"]
-    return _parse(text, errors[0].evalue if errors else "")
-
-
-def grade_submission(path: Path, seed: int, timeout: float) -> list[dict]:
-    """The results of every exercise; raises ``Ungradable`` when it cannot be graded."""
-    kind = check(path)
-    return grade_python(path, seed, timeout) if kind == "py" else \
-        grade_notebook(path, seed, timeout)
+        data = path.read_bytes()
+    except OSError as error:
+        raise Ungradable(f"{path}: cannot be read ({error.strerror})") from None
+    if suffix == ".py":
+        cells, problems = _python(path, data), {}
+    else:
+        cells, problems = _notebook(path, data)
+    return Submission(path, suffix[1:], cells, problems, _bindings(cells, names))
