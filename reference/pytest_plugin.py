@@ -19,12 +19,12 @@ nothing goes into conftest.py, and ``pytest -p no:mlp_twins`` turns it off. It g
   conventions, diagnosis, named, and the whole report), written atomically when the
   session ends, whatever its outcome; a path that cannot be written is a usage error
   before any test runs;
-- ``assert report`` on a report that is NOT OK shows the report's text under the failure,
-  and comparing a report with ``== True`` or ``is True`` explains itself.
+- ``assert report`` on a report that is NOT OK shows the report's text (a report's repr is
+  its text), and comparing a report with ``== True`` or ``is True`` explains itself.
 
-The checkers are imported on the first check, never when pytest loads the plugin: it lives
-outside ``reference``, whose package imports torch and scikit-learn, so that loading it costs
-every pytest run nothing.
+The checkers are imported on the first check, never when pytest loads the plugin
+(``reference`` imports its checkers lazily), so that loading it costs every pytest run
+nothing.
 """
 
 import inspect
@@ -45,13 +45,17 @@ KEYS = {
     "kind": "string", "seed": "int", "optimizer": "string", "lr": "float",
     "momentum": "float", "betas": None, "eps": "float", "weight_decay": "float",
     "centered": "bool", "initial_accumulator_value": "float", "steps": "int", "shapes": None,
-    "expect": "string", "label_smoothing": "float",
+    "expect": "string", "label_smoothing": "float", "nesterov": "bool",
+    "double_backward": "bool", "names": None,
 }
+# Keys that mean different things to different checkers go to one of them only: alpha is
+# check_backprop's L2 strength (give RMSprop's smoothing constant in check_optimizer's call).
+ONLY = {"alpha": "check_backprop"}
 INI_PREFIX = "checks_"
 CHECKERS = {"backprop": "check_backprop", "layer": "check_layer",
             "optimizer": "check_optimizer", "function": "check_function"}
 SECTION = "checks"
-MIN_SENTENCE = 40  # a summary line gives the sentence this much even past the terminal's edge
+MIN_SENTENCE = 40  # below this much room for the sentence, the worst element is left out
 
 records_key = pytest.StashKey[list]()
 json_key = pytest.StashKey["Path | None"]()
@@ -94,6 +98,9 @@ def _writable(path: str | None, config: pytest.Config) -> Path | None:
             handle, probe = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
             os.close(handle)
             os.unlink(probe)
+            if target.exists():  # a file there must take our replacement (not immutable)
+                with open(target, "ab"):
+                    pass
         except OSError as error:
             problem = error.strerror or str(error)
     if problem:
@@ -113,7 +120,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 f"{key} in {where}: " + (f"{name} is not a single value; give it in "
                                          "@pytest.mark.checks or in the call" if scalar else
                                          _unknown_words(name, INI_PREFIX)))
-        config.getini(key)  # a value of the wrong type is pytest's own usage error, now
+        try:
+            config.getini(key)  # a value of the wrong type: a usage error naming the key
+        except (ValueError, pytest.UsageError) as error:  # (pytest 9 raises the latter)
+            raise pytest.UsageError(f"{key} in {where}: {error}.") from None
     for item in items:
         for marker in item.iter_markers(SECTION):
             if marker.args:
@@ -235,7 +245,8 @@ class Checks:
     def defaults(self, checker) -> dict:
         """The configuration file's, then the markers' (the nearest last) keyword arguments
         that ``checker`` takes."""
-        takes = _keywords(checker)
+        takes = {key for key in _keywords(checker)
+                 if ONLY.get(key, checker.__name__) == checker.__name__}
         found = {}
         for key, kind in KEYS.items():
             if kind is not None and key in takes:
@@ -323,13 +334,18 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def _summary_line(entry: dict, id_width: int, label_width: int, width: int) -> str:
+    """One line of the section, within ``width`` where the test id allows: the sentence is
+    cut to fit, and the worst element goes first when there is no room for both."""
     head = f"{entry['test_id']:<{id_width}}  {entry['checker']:<{label_width}}  "
     if entry["ok"]:
         return head + "OK"
     worst = _worst(entry)
     tail = f"  worst {worst}" if worst else ""
-    room = max(width - len(head) - len("NOT OK  ") - len(tail), MIN_SENTENCE)
-    return f"{head}NOT OK  {_cut(_sentence(entry), room)}{tail}"
+    sentence = _sentence(entry)
+    room = width - len(head) - len("NOT OK  ") - len(tail)
+    if len(sentence) > room and room < MIN_SENTENCE and tail:  # the sentence says more
+        tail, room = "", width - len(head) - len("NOT OK  ")
+    return f"{head}NOT OK  {_cut(sentence, max(room, 12))}{tail}"
 
 
 def _cut(sentence: str, room: int) -> str:
@@ -402,19 +418,21 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object,
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    """A failed ``assert`` next to a report that is NOT OK (``assert report``, ``assert
-    check_backprop(...)``) gets the report's text under its failure."""
+    """``assert report`` on a report that is NOT OK: pytest shows the report's repr, which is
+    its text; where the assertion's message holds only part of it, the whole text is added
+    under the failure (only for the report the failing statement asserted)."""
     report = yield
     if report.failed and call.excinfo is not None and \
             call.excinfo.errisinstance(AssertionError):
-        message, seen = str(call.excinfo.value), set()
+        message = str(call.excinfo.value)
         tb = call.excinfo.tb
         while tb.tb_next is not None:
             tb = tb.tb_next
         for value in list(tb.tb_frame.f_locals.values()):
-            if _is_report(value) and not value and id(value) not in seen:
-                seen.add(id(value))
-                text = str(value)
-                if text not in message:
-                    report.sections.append((f"{SECTION}: the report asserted", text))
+            if not (_is_report(value) and not value):
+                continue
+            shown = str(value).replace("\n", "\\n")  # as pytest's repr shows it: one line,
+            if shown[:40] in message and shown[-40:] in message:  # its middle cut: this one
+                report.sections.append((f"{SECTION}: the report asserted", str(value)))
+                break
     return report

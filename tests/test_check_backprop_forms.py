@@ -184,6 +184,23 @@ def test_nan_inf_and_complex_gradients_are_never_ok(bad):
     assert "W1's gradient is not usable" in text and "accumulated" not in text, text
 
 
+@pytest.mark.parametrize("kind", [object, str])
+def test_gradients_that_are_not_numbers_are_never_ok_and_said(kind):
+    """Object or string arrays handed back as gradients: NOT OK, said in one sentence, and
+    nothing inside NumPy raises."""
+    student = Student(batch="sum")
+    X, Y = data(12, 5, 3)
+
+    def spoilt(params, X, Y):
+        loss, grads = student(params, X, Y)
+        grads[0] = np.array(grads[0], dtype=kind)
+        return loss, grads
+
+    report = check_backprop(spoilt, init(UNITS), X, Y)
+    assert not report.ok and not rows(report)["W0"]
+    assert "W0's gradient is not usable: it holds" in " ".join(report.diagnosis), str(report)
+
+
 def test_a_nan_loss_is_not_ok():
     student = Student(batch="sum")
     X, Y = data(12, 5, 3)

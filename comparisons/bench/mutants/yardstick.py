@@ -48,6 +48,7 @@ class Check:
     loss_ok: bool | None = None
     reproducible: bool | None = None  # the caller's reproducible(case)
     excuse: str | None = None         # why a wrong-looking answer is not held against it
+    rows: tuple[str, ...] = ()        # every array's name, in the network's order
 
     @property
     def is_mutant(self) -> bool:
@@ -58,6 +59,18 @@ class Check:
         """Whether a named mistake's "where" is one of the mutated line's locations."""
         places = set(self.case.mutation.locations) if self.is_mutant else set()
         return any(set(n.get("where", [])) & places for n in self.named or [])
+
+    @property
+    def named_wrongly(self) -> bool:
+        """A mistake named at places that cannot reach an array the mutant changed: the
+        name cannot be the story of the change (``reach``)."""
+        if not (self.is_mutant and self.named and self.rows):
+            return False
+        reached = set()
+        for entry in self.named:
+            for place in entry.get("where", []):
+                reached |= reach(place, self.rows)
+        return not set(self.case.changed) <= reached
 
     @property
     def wrong_arrays(self) -> bool:
@@ -90,24 +103,46 @@ def check(case: Case, reproducible: Callable | None = None) -> Check:
                    alpha=arch.alpha, negative_slope=arch.negative_slope)
     if checker_accepts("expect"):
         options["expect"] = expectation(arch)
-    known = None
-    if case.mutation is not None and reproducible is not None:
-        known = bool(reproducible(case))
     start = time.perf_counter()
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             report = check_backprop(case.grad_fn(), params, X, Y, **options)
     except Exception:  # noqa: BLE001 - any exception is a crash of the checker
-        return Check(case, "crash", time.perf_counter() - start, traceback.format_exc(),
-                     reproducible=known)
+        return Check(case, "crash", time.perf_counter() - start, traceback.format_exc())
     seconds = time.perf_counter() - start
+    known = None  # a name is given only where slips reproduce the arrays: named, known
+    if case.mutation is not None and reproducible is not None:
+        named = getattr(report, "named", None)
+        known = True if named and any(entry.get("slip") not in _PROBES for entry in named) \
+            else bool(reproducible(case))
     result = Check(case, "ok" if report.ok else "not ok", seconds, str(report),
                    flagged=tuple(row["name"] for row in report.params if not row["ok"]),
+                   rows=tuple(row["name"] for row in report.params),
                    named=getattr(report, "named", None), loss_ok=report.loss_ok,
                    reproducible=known)
     result.excuse = _excuse(result, pinned="expect" in options)
     return result
+
+
+_PROBES = ("accumulates across calls", "writes into its arguments", "shape")  # named, but
+#           by the probes, not by slips of the grammar
+
+
+def reach(place: str, rows: tuple[str, ...]) -> set[str]:
+    """The arrays a mistake made at ``place`` (the node vocabulary: "p", "z<k>", "h<k>",
+    "dW<k>", "db<k>", "x", "forward", "loss", layers from 1) can change, by their names
+    (``rows``: W and b per layer, in the network's order)."""
+    layers = len(rows) // 2
+    kind, number = place.rstrip("0123456789"), place[len(place.rstrip("0123456789")):]
+    if kind in ("z", "h") and number:
+        return set(rows[: 2 * int(number)])
+    if kind in ("dW", "db") and number:
+        index = 2 * (int(number) - 1) + (kind == "db")
+        return {rows[index]} if index < len(rows) else set()
+    if place == "x":
+        return set()
+    return set(rows[: 2 * layers])  # "p", the output, the forward pass, the loss: everything
 
 
 def grammar_reproduces(case: Case) -> bool:
@@ -212,6 +247,8 @@ class Measurement:
             "named at the location": sum(c.named_here for c in mutants) if has_named else None,
             "named elsewhere": sum(bool(c.named) and not c.named_here for c in mutants)
             if has_named else None,
+            "named wrongly (at places that cannot reach a changed array)":
+                sum(c.named_wrongly for c in mutants) if has_named else None,
             "seconds": round(self.seconds, 1),
             "seconds per check (median)": round(float(np.median([c.seconds for c in
                                                                  self.checks])), 3),

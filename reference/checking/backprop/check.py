@@ -60,7 +60,7 @@ from reference.checking.structures import arrange, leaves, shape_of, to_numpy
 from reference.checking.structures import match as pair_arrays
 
 
-@dataclass
+@dataclass(repr=False)
 class BackpropReport(Report):
     """The verdict of ``check_backprop``.
 

@@ -44,13 +44,18 @@ def rename(text: str, names: list[str], canonical: list[str]) -> str:
 
 
 def same_values(a: object, b: object) -> bool:
+    """Whether two returned arrays hold the same values (NaN equal to NaN); anything that
+    cannot be compared so (object arrays, strings) is compared element by element."""
     if b is None:
         return False
     try:
         x, y = to_numpy(a), to_numpy(b)
+        if x.shape != y.shape:
+            return False
+        return bool(np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"
+                                   and y.dtype.kind in "fc"))
     except Exception:  # noqa: BLE001
         return False
-    return x.shape == y.shape and np.array_equal(x, y, equal_nan=True)
 
 
 def duplicates(canonical: list[str], leaf_of: list[int], pairing: object, G: Leaves

@@ -1,6 +1,7 @@
 """What every checker's report is: its truth value is its verdict, and it turns into JSON.
 
-``bool(report)`` is ``report.ok``, so ``assert report`` works in a test; ``report.to_dict()``
+``bool(report)`` is ``report.ok``, so ``assert report`` works in a test, and ``repr(report)``
+is the report's text, which a failed ``assert report`` then shows; ``report.to_dict()``
 gives plain Python values only (numbers, strings, lists, dicts; tuples become lists and
 NumPy scalars numbers), ready for ``json.dumps``.
 """
@@ -34,13 +35,17 @@ def plain(value: object) -> object:
 
 
 class Report:
-    """A mixin for the checkers' report dataclasses: ``bool(report) == report.ok`` and
-    ``report.to_dict()``."""
+    """A mixin for the checkers' report dataclasses (declared with ``repr=False``):
+    ``bool(report) == report.ok``, ``repr(report)`` is its text (what a notebook or a failed
+    ``assert report`` shows), and ``report.to_dict()``."""
 
     ok: bool
 
     def __bool__(self) -> bool:
         return bool(self.ok)
+
+    def __repr__(self) -> str:
+        return str(self)
 
     def to_dict(self) -> dict:
         """The report as plain JSON values (see the module docstring)."""

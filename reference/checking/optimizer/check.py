@@ -39,7 +39,7 @@ MAX_STEPS = 10_000
 SAMPLE = 2048  # coordinates kept for the explanation
 
 
-@dataclass
+@dataclass(repr=False)
 class OptimizerReport(Report):
     """The verdict of ``check_optimizer``.
 
@@ -101,7 +101,7 @@ def check_optimizer(step_fn: Callable, *, optimizer: str, lr: float,
                     weight_decay: float = 0.0, alpha: float = 0.99, centered: bool = False,
                     initial_accumulator_value: float = 0.0, steps: int = 10,
                     shapes: Sequence[tuple[int, ...]] = ((5, 4), (4,)), seed: int = 0,
-                    rtol: float = 1e-6) -> OptimizerReport:
+                    rtol: float | None = None) -> OptimizerReport:
     """Check ``step_fn(params, grads)`` (a fresh optimizer's step) against the frameworks'.
 
     ``optimizer`` is "sgd" (torch's SGD: ``momentum=`` and ``nesterov=`` as torch spells
@@ -111,7 +111,7 @@ def check_optimizer(step_fn: Callable, *, optimizer: str, lr: float,
     torch's ``weight_decay``, except decoupled for adamw); RMSprop's smoothing ``alpha``
     and ``centered``; Adagrad's ``initial_accumulator_value``. The step may update
     ``params`` in place or return the new list. ``steps`` (1 to 10,000), ``shapes`` (at most
-    10^8 numbers with the steps), ``seed``, ``rtol``.
+    10^8 numbers with the steps), ``seed``, ``rtol`` (default 1e-6).
 
     Example
     -------
@@ -146,7 +146,7 @@ def check_optimizer(step_fn: Callable, *, optimizer: str, lr: float,
     if optimizer in ("sgd", "nesterov") and (settings.nesterov or optimizer == "nesterov") \
             and settings.momentum == 0:
         raise ValueError("nesterov needs a momentum > 0 (as torch's SGD does).")
-    rtol = _number("rtol", rtol, 0.0, low_open=True)
+    rtol = 1e-6 if rtol is None else _number("rtol", rtol, 0.0, low_open=True)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or \
             not 0 <= seed < 2**63:
         raise ValueError(f"seed must be a whole number from 0 to 2^63 - 1, got {seed!r}.")
