@@ -107,6 +107,26 @@ def test_nielsens_biases_and_weights_with_column_biases():
                                                       "biases[1]"]
 
 
+def test_samples_as_columns_whose_shapes_also_chain_another_way():
+    # Andrew Ng's layout with 2 features, 3 samples, 3 hidden units and 2 outputs: read
+    # with samples as rows, (3, 2) and (2, 1) chain up as a network in another order; the
+    # order given, read with samples as columns, comes first.
+    student = Student(activation="tanh")
+    X, Y = data(3, 2, 2)
+    params = [init([2, 3, 2])[k] for k in range(4)]
+    ng = [params[0].T.copy(), params[1][:, None].copy(), params[2].T.copy(),
+          params[3][:, None].copy()]
+
+    def columns(params, X, Y):  # W (n_out, n_in), b (n_out, 1), X (n_features, n_samples)
+        W1, b1, W2, b2 = params
+        loss, (gW1, gb1, gW2, gb2) = student([W1.T, b1.ravel(), W2.T, b2.ravel()], X.T, Y.T)
+        return loss, [gW1.T, gb1[:, None], gW2.T, gb2[:, None]]
+
+    report = check_backprop(columns, ng, X.T.copy(), Y.T.copy(), activation="tanh")
+    assert report.ok, str(report)
+    assert any("samples are columns" in line for line in report.reading), str(report)
+    assert any("in the order given" in line for line in report.reading), str(report)
+
 def test_biases_as_rows_are_accepted():
     student = Student(activation="relu")
     X, Y = data(12, 5, 3)
@@ -480,3 +500,50 @@ def test_compare_gives_the_worst_element_and_never_passes_nan():
     assert "worst at (1, 2)" in str(result)
     for bad in (right * np.nan, right + np.inf, right + 1j, right.T):
         assert not compare("a", bad, right).ok
+
+
+# --- float32's tolerance needs evidence of a float32 computation ----------------------------------
+
+def _rounded(student, scale=1.0, loss_as=float, return_loss=True):
+    """float64 gradients rounded to float32 numbers (W1 scaled by ``scale``), the loss
+    rounded by ``loss_as``."""
+    def grad_fn(params, X, Y):
+        loss, grads = student(params, X, Y)
+        grads = [g.copy() for g in grads]
+        grads[0] = grads[0] * scale
+        grads = [g.astype(np.float32).astype(np.float64) for g in grads]
+        return (loss_as(loss), grads) if return_loss else grads
+    return grad_fn
+
+
+def test_a_wrong_gradient_rounded_to_float32_numbers_is_not_loosened():
+    # 0.05% too large is inside float32's 1e-3 but far outside float64's 1e-6; with a
+    # float64 loss and float64 inputs nothing says the computation ran in float32.
+    student = Student()
+    X, Y = data(12, 5, 3)
+    report = check_backprop(_rounded(student, scale=1.0005), init(UNITS), X, Y)
+    assert not report.ok, str(report)
+    assert rows(report) == {"W0": False, "b0": True, "W1": True, "b1": True}
+    assert report.params[0]["tolerance"] == 1e-6
+
+
+def test_a_float32_computation_handed_over_as_float64_keeps_float32s_tolerance():
+    student = Student()
+    X, Y = data(12, 5, 3)
+    as32 = (lambda loss: float(np.float32(loss)))
+    for grad_fn in (_rounded(student, loss_as=as32), _rounded(student, return_loss=False)):
+        report = check_backprop(grad_fn, init(UNITS), X, Y)
+        assert report.ok, str(report)
+        # (the biases have too few values to say what they carry: float64's, still met)
+        tolerances = {row["name"]: row["tolerance"] for row in report.params}
+        assert tolerances == {"W0": 1e-3, "b0": 1e-6, "W1": 1e-3, "b1": 1e-6}, str(report)
+    # and a float32 computation's own error (not just its rounding) is within it
+    params32 = [p.astype(np.float32) for p in init(UNITS)]
+
+    def grad_fn(params, X, Y):
+        loss, grads = student([np.asarray(p, np.float32) for p in params],
+                              X.astype(np.float32), Y.astype(np.float32))
+        return float(loss), [np.asarray(g, np.float64) for g in grads]
+
+    report = check_backprop(grad_fn, [p.astype(np.float64) for p in params32], X, Y)
+    assert report.ok, str(report)

@@ -241,18 +241,22 @@ def arrange(names: list[str | None], shapes: list[tuple[int, ...]], n_features: 
                     [k for i in range(half) for k in (i, half + i)]),
                    ("all biases first, then all weights",
                     [k for i in range(half) for k in (half + i, i)])]
-    for x_transposed, n_in in ((False, n_features), (True, n_samples)):
-        if x_transposed and n_samples == n_features:
-            break
-        for how, order in candidates + [("by their shapes", _by_shapes(shapes, n_in))]:
-            if order is None or sorted(order) != list(range(count)):
-                continue
-            layout = _chain(order, shapes, n_in)
-            if layout is not None:
-                known = {t for t in layout if t is not None}
-                transposed = known.pop() if known else False
-                return Arrangement(order, [transposed] * len(layout), not known and
-                                   all(t is None for t in layout), how, x_transposed)
+    orientations = [(False, n_features)] + ([(True, n_samples)] if n_samples != n_features
+                                            else [])
+    # the order given (or the names) in either orientation of X before a reshuffle found by
+    # the shapes: shapes can chain up in another order too (X read the other way round)
+    tries = [(how, order, flip, n_in) for how, order in candidates for flip, n_in in orientations]
+    tries += [("by their shapes", _by_shapes(shapes, n_in), flip, n_in)
+              for flip, n_in in orientations]
+    for how, order, x_transposed, n_in in tries:
+        if order is None or sorted(order) != list(range(count)):
+            continue
+        layout = _chain(order, shapes, n_in)
+        if layout is not None:
+            known = {t for t in layout if t is not None}
+            transposed = known.pop() if known else False
+            return Arrangement(order, [transposed] * len(layout), not known and
+                               all(t is None for t in layout), how, x_transposed)
     listed = ", ".join(f"{name or k}: {shape}" for k, (name, shape) in
                        enumerate(zip(names, shapes)))
     raise ValueError(f"params ({listed}) do not make a network for X's {n_features} features: "

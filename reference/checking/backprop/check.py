@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from reference.checking.backprop import agreement, pair
 from reference.checking.backprop import loss as loss_check
-from reference.checking.backprop.calls import call
+from reference.checking.backprop.calls import Result, call
 from reference.checking.backprop.conventions import (
     allowed,
     candidates,
@@ -54,9 +54,9 @@ from reference.checking.backprop.read import Settings, array, targets, validate
 from reference.checking.backprop.references import Network, self_check
 from reference.checking.backprop.words import join, where_it_starts
 from reference.checking.compare import problem_with, relative_difference
-from reference.checking.core.precision import NAMES, carried, tolerance
+from reference.checking.core.precision import NAMES, carried, said, tolerance
 from reference.checking.core.report import Report
-from reference.checking.structures import arrange, leaves, shape_of, to_numpy
+from reference.checking.structures import Leaves, arrange, leaves, shape_of, to_numpy
 from reference.checking.structures import match as pair_arrays
 
 
@@ -279,8 +279,7 @@ def _check(grad_fn: Callable, params: object, X_user: object, Y_user: object,
     probes = _probes(r, first, second, G, pairing, diagnosis)
     user = [None if problems[c] else to_numpy(G.values[pairing.pairs[leaf]]).astype(np.float64)
             for c, leaf in enumerate(r.leaf_of)]
-    carried_by = [carried(to_numpy(G.values[pairing.pairs[leaf]])) if user[c] is not None
-                  else 8 for c, leaf in enumerate(r.leaf_of)]
+    carried_by = _carried(r, G, pairing, user, first, X_user)
     tol = [s.rtol if s.rtol is not None else tolerance(b) for b in carried_by]
 
     # --- reference, your loss's changes, and the explanation, per layout tried -------------------
@@ -744,6 +743,33 @@ def _nodes(r: _Read, s: Settings, first: object, done: dict, fwd: Forward, ctx: 
         diagnosis.append(f"grad_fn handed over {join(extra)}, which nodes does not map to a "
                          "node of the network.")
     return rows, bool(missing) or bool(extra)
+
+
+def _carried(r: _Read, G: Leaves, pairing: object, user: list, first: Result,
+             X_user: object) -> list[int]:
+    """The bytes of precision each of your gradient arrays carries (8 where none is read).
+
+    A float32 or float16 array carries its dtype's. A float64 array whose values are all
+    float32 numbers carries float32's only with evidence that the computation ran in float32:
+    the loss carries float32's, or the parameters or X do, or (with no loss returned) every
+    gradient array whose values say anything does, and there are two or more. Without it the array is held to float64's tolerance, so rounding a
+    wrong gradient to float32 numbers cannot buy it float32's tolerance.
+    """
+    arrays = [to_numpy(G.values[pairing.pairs[leaf]]) if user[c] is not None else None
+              for c, leaf in enumerate(r.leaf_of)]
+    by_values = [carried(a) if a is not None else 8 for a in arrays]
+    inputs = [to_numpy(v) for v in r.P.values]
+    try:
+        inputs.append(to_numpy(X_user))
+    except Exception:  # noqa: BLE001 - X that is not an array says nothing
+        pass
+    evidence = first.loss_itemsize < 8 or any(
+        a.dtype.kind == "f" and carried(a) < 8 for a in inputs)
+    if first.loss is None:
+        told = [said(a) for a in arrays if a is not None and said(a) is not None]
+        evidence = evidence or (len(told) > 1 and all(b < 8 for b in told))
+    return [b if a is None or a.dtype.itemsize < 8 or evidence else 8
+            for a, b in zip(arrays, by_values)]
 
 
 def _precision_notes(r: _Read, user: list, carried_by: list[int], loss_itemsize: int

@@ -32,18 +32,22 @@ def _zero_bits(values: np.ndarray) -> np.ndarray:
 def carried(array: object) -> int:
     """The bytes of precision ``array`` carries: its dtype's, or 4 for a float64 array
     whose values (at least 8 of them not simple) are all float32 numbers."""
+    return said(array) or 8
+
+
+def said(array: object) -> int | None:
+    """What ``carried`` reads, or None where the values are too few to say (fewer than 8
+    that are not simple numbers in a float64 array) or the array is not floating."""
     a = np.asarray(array)
     if a.dtype.kind != "f":
-        return 8
+        return None
     if a.dtype.itemsize < 8:
         return a.dtype.itemsize
     values = a[np.isfinite(a) & (a != 0)].ravel()
-    if values.size == 0:
-        return 8
     zeros = _zero_bits(values)
     informative = zeros < 40  # values with few zero bits: not simple numbers
     if informative.sum() < 8:
-        return 8
+        return None
     return 4 if np.all(zeros[informative] >= 29) else 8
 
 
