@@ -3,7 +3,6 @@ its classic mistakes named.
 
 - ``check.py``: ``check_layer``, ``assert_layer`` and ``LayerReport``.
 - ``calls.py``: calling your forward and backward on copies, reading what they return.
-- ``numeric.py``: finite differences of your own forward, kinks recognised.
 - ``kinds/``: what the checker knows of each kind of layer (dense, the activations, the
   losses, dropout, batch and layer norm, conv2d, maxpool2d): torch's operation, the
   conventions, the classic mistakes.

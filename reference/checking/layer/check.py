@@ -21,8 +21,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from reference.checking.compare import problem_with, relative_difference
+from reference.checking.core import numeric
 from reference.checking.core.report import Report
-from reference.checking.layer import numeric
 from reference.checking.layer.calls import (
     differentiable,
     parameter_names,
@@ -37,7 +37,7 @@ RTOL = {8: 1e-6, 4: 1e-3, 2: 3e-2}  # by the bytes of the inputs' floats
 FORWARD_RTOL = {8: 1e-9, 4: 1e-5, 2: 3e-3}  # a forward "is" a convention within this
 
 
-@dataclass
+@dataclass(repr=False)
 class LayerReport(Report):
     """The verdict of ``check_layer``.
 
