@@ -1,8 +1,11 @@
 """The report as read in a browser: headless Chromium loads the quick run's report.html at a
-desktop's 1280 px and a phone's 390 px and measures, in the page itself, that nothing
-scrolls sideways, no printed block hides text, no word or number breaks in the middle, and
-every figure is shown large enough to read (``comparisons.tools.browser``). Screenshots of
-both widths are saved in the test's temporary folder for a person to look at.
+desktop's 1280 px, a tablet's 768 px and a phone's 390 px and measures, in the page itself,
+that nothing scrolls sideways, no printed block hides text, no word or number breaks in the
+middle, every table that scrolls shows it and keeps its verdicts in view, every figure is
+shown large enough to read in the layout drawn for that width, no caption speaks of Left or
+Right beside stacked panels, and the report found nothing wrong inside its figures
+(``comparisons.tools.browser``). Screenshots of each width are saved in the test's temporary
+folder for a person to look at.
 
 Chromium is the Debian package (``apt-get install chromium``; ``.ci/run`` installs it when it
 is missing); without it these tests are skipped with that sentence, or fail where
@@ -63,3 +66,41 @@ def test_the_measurement_finds_what_the_old_layout_did_wrong(tmp_path):
         assert "generation" in found["broken"] or "1.4e+00" in found["broken"], found
         assert [f for f in found["fonts_under"] if f["figure"] == "tiny"]
     assert browser.measure(page, 1280)["small"]  # 100 px of a 400 px drawing on a desktop
+
+
+def _png_uri(width: int) -> str:
+    """A grey PNG ``width`` x 10 px, as a data URI."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("L", (width, 10), 128).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_the_measurement_finds_the_faults_of_round_two(tmp_path):
+    """Planted in a small page: a table that scrolls with no cue, a verdict column out of
+    view, a caption that says Left beside a stacked layout, a problem the report found in
+    the figure it drew, and a phone's figure on a tablet where the tablet's would fit."""
+    cells = "".join(f"<td style='white-space:nowrap'>{'wide cell ' * 3}</td>" for _ in range(12))
+    page = _page(tmp_path, (
+        f"<div class='scroll' style='overflow-x:auto'><table><tr>{cells}</tr></table></div>"
+        "<div class='scroll' style='overflow-x:auto;background:linear-gradient(red,blue)'>"
+        f"<table><tr>{cells}<td class='verdict-column' data-label='vs scikit-learn'>yes</td>"
+        "</tr></table></div>"
+        "<figure><picture><source media='(max-width: 1079px)' data-layout='phone' "
+        f"data-width='300' data-font-px='10' data-problems='[\"a legend covers 3 points\"]' "
+        f"srcset='{_png_uri(300)}'><img alt='planted' data-layout='desktop' data-width='700' "
+        f"data-font-px='10' data-problems='[]' src='{_png_uri(700)}'></picture>"
+        "<figcaption>Left: the loss. Right: the accuracy.</figcaption></figure>"))
+    for width in (768, 390):
+        found = browser.measure(page, width)
+        said = "\n".join(browser.problems(found))
+        assert "scrolls sideways with no cue" in said, width
+        assert 'its verdict column "vs scikit-learn" is out of view' in said, width
+        assert 'the caption says "Left" beside its phone layout' in said, width
+        assert "planted (phone): a legend covers 3 points" in said, width
+    assert "planted: its phone layout is shown 300 px wide in a 672 px column, where its " \
+           "700 px layout fits" in "\n".join(browser.problems(browser.measure(page, 768)))

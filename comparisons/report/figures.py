@@ -8,16 +8,19 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from comparisons.report.experiments import LABELS, MODELS
-from comparisons.report.plotting import COLORS, FLOOR, SHORT, panels, plt
+from comparisons.report.plotting import COLORS, FLOOR, SHORT, legend, panels, plt, redrawable
 
 CAPTIONS = {
     "accuracy": "Test accuracy of each framework's model, one dot per seed, the bar at their "
                 "mean. The axes are zoomed (each says where it starts), so small differences "
                 "look large: compare them with the grey band, scikit-learn's mean plus or "
                 "minus two standard errors over the seeds; differences inside it are noise. "
-                "XOR's four points are both training and test set.",
+                "XOR's four points are both training and test set. Torch twin (sklearn) and "
+                "(torch): the torch twin in scikit-learn's and in PyTorch's conventions.",
     "fit_times": "Median wall-clock seconds of one fit per framework (one thread each). Look "
-                 "at the ratios within a data set; the absolute numbers are this machine's.",
+                 "at the ratios within a data set; the absolute numbers are this machine's. "
+                 "Torch twin (sklearn) and (torch): the torch twin in scikit-learn's and in "
+                 "PyTorch's conventions.",
     "gradients": "How far scratch's gradient is from each reference, per array, relative to "
                  "its size, on a log scale. Against torch and scikit-learn (exact references) "
                  "the bars sit near 1e-16, float64 round-off: the gradients are the same. "
@@ -49,8 +52,10 @@ CAPTIONS = {
                  "below the line at 1 scratch is faster, and a whisker across it means the "
                  "two cannot be told apart on this machine.",
 }
+NARROW_CAPTIONS: dict[str, str] = {}  # a tablet's and a phone's captions, where they differ
 
 
+@redrawable
 def accuracy(datasets: dict) -> Figure:
     fig, axes = panels(len(datasets), (5, 3.6))
     for ax, (name, result) in zip(axes, datasets.items()):
@@ -63,19 +68,20 @@ def accuracy(datasets: dict) -> Figure:
             acc = result["models"][model]["test_accuracy"]
             ax.bar(i, np.mean(acc), color=COLORS[model], alpha=0.35,
                    label="mean over seeds" if i == 0 else None)
-            ax.plot([i] * len(acc), acc, "o", color=COLORS[model],
-                    label="one seed" if i == 0 else None)
+            ax.plot([i] * len(acc), acc, "o", color=COLORS[model], clip_on=False,
+                    label="one seed" if i == 0 else None)  # a dot at 1 is drawn whole
         low = min(min(r["test_accuracy"]) for r in result["models"].values())
         bottom = max(0.0, np.floor((low - 0.02) * 100) / 100)
-        ax.set_ylim(bottom, 1.005)
+        ax.set_ylim(bottom, 1)
         ax.set_xticks(range(len(MODELS)), [SHORT[m] for m in MODELS], fontsize=8)
         what = "accuracy on the four points" if name == "xor" else "test accuracy"
         ax.set_ylabel(what if bottom == 0 else f"{what}\n(zoomed: from {bottom:.2f})")
         ax.set_title(f"{name}: accuracy per seed")
-        ax.legend(fontsize=8, loc="lower right")
+    legend(axes[0], figure_wide=True)
     return fig
 
 
+@redrawable
 def fit_times(datasets: dict) -> Figure:
     fig, axes = panels(len(datasets), (5, 3.2))
     for ax, (name, result) in zip(axes, datasets.items()):
@@ -87,6 +93,7 @@ def fit_times(datasets: dict) -> Figure:
     return fig
 
 
+@redrawable
 def gradient_agreement(datasets: dict) -> Figure:
     """Per layer and parameter kind, the relative gradient difference on a log scale."""
     keys = ["scratch_vs_torch", "scratch_vs_sklearn", "scratch_vs_finite_differences"]
@@ -107,7 +114,7 @@ def gradient_agreement(datasets: dict) -> Figure:
         ax.set_xlabel("parameter array")
         ax.set_ylabel("relative difference")
         ax.set_title(f"{name}: scratch's gradient against the references", fontsize=9)
-        ax.legend(fontsize=8)
+    legend(axes[0], figure_wide=True)
     return fig
 
 
@@ -122,6 +129,7 @@ GROUPS = {  # the trajectory figure's panels: which conventions go together
 }
 
 
+@redrawable
 def trajectories(conventions: dict) -> Figure:
     """Per epoch, the distance from scikit-learn's weights: scratch, the converted twin, and
     the twin with one conversion left out, one panel per group of conventions."""
@@ -141,11 +149,12 @@ def trajectories(conventions: dict) -> Figure:
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
         ax.set_title(title)
-        ax.legend(fontsize=8, loc="center right")
     axes[0].set_ylabel("max |weight - scikit-learn's weight|")
+    legend(*axes)
     return fig
 
 
+@redrawable
 def loss_curves(datasets: dict) -> Figure:
     fig, axes = panels(len(datasets), (5, 3.6))
     for ax, (name, result) in zip(axes, datasets.items()):
@@ -158,7 +167,7 @@ def loss_curves(datasets: dict) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss (log scale)")
         ax.set_title(f"{name}: training loss, seed 0")
-        ax.legend(fontsize=8)
+    legend(axes[0], figure_wide=True)
     return fig
 
 
@@ -180,23 +189,25 @@ def decision_regions(ax: Axes, model: Any, title: str) -> None:
         ax.scatter(X[y == target, 0], X[y == target, 1], c=color, s=80, edgecolors="k",
                    label=f"true class {target}")
     correct = int((model.predict(X) == y).sum())
-    ax.set_title(f"{title}\n{correct} of 4 right", fontsize=8)
+    ax.set_title(f"{title}\n{correct} of 4 right", fontsize=8, wrap=True)
     ax.set_xticks([0, 1])
     ax.set_yticks([0, 1])
     ax.set_xlabel("x1")
     ax.set_ylabel("x2")
 
 
+@redrawable
 def xor_boundaries(models: dict, lecture_models: dict) -> Figure:
     """XOR decision regions: the single-layer ancestors, then each framework's MLP."""
     shown = list(lecture_models.items()) + [(LABELS[m], models[m]["model"]) for m in MODELS]
-    fig, axes = panels(len(shown), (2.7, 3.2), columns=4, phone_columns=2)
+    fig, axes = panels(len(shown), (2.7, 3.2), columns=4, tablet_columns=3, phone_columns=2)
     for ax, (title, model) in zip(axes, shown):
         decision_regions(ax, model, title)
-    axes[0].legend(fontsize=8, loc="center")
+    legend(axes[0], figure_wide=True)
     return fig
 
 
+@redrawable
 def confusion(matrix: list | np.ndarray, title: str) -> Figure:
     matrix = np.asarray(matrix)
     fig, (ax,) = panels(1, (4.4, 4.0))
@@ -213,10 +224,12 @@ def confusion(matrix: list | np.ndarray, title: str) -> Figure:
     return fig
 
 
+@redrawable
 def misclassified(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, title: str,
                   limit: int = 24) -> Figure:
     wrong = np.flatnonzero(y_true != y_pred)[:limit]
-    fig, axes = panels(max(1, len(wrong)), (1.2, 1.45), columns=8, phone_columns=4)
+    fig, axes = panels(max(1, len(wrong)), (1.2, 1.45), columns=8, tablet_columns=6,
+                       phone_columns=4)
     for ax in axes:
         ax.axis("off")
     for ax, i in zip(axes, wrong):
@@ -226,6 +239,7 @@ def misclassified(images: np.ndarray, y_true: np.ndarray, y_pred: np.ndarray, ti
     return fig
 
 
+@redrawable
 def textbook(result: dict) -> Figure:
     fig, (ax,) = panels(1, (6, 3.6))
     for name, run in result["models"].items():
@@ -237,11 +251,13 @@ def textbook(result: dict) -> Figure:
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss (log scale)")
-    ax.set_title("The textbook's network on MNIST, three frameworks, seed 0", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.set_title("The textbook's network on MNIST, three frameworks, seed 0", fontsize=9,
+                 wrap=True)
+    legend(ax)
     return fig
 
 
+@redrawable
 def benchmark(bench: dict) -> Figure:
     """Per main configuration: seconds per epoch of scratch and each contender, and
     scratch's time over each contender's with the spread of the pairs."""
@@ -270,10 +286,10 @@ def benchmark(bench: dict) -> Figure:
                          capsize=2, label=name)
     axes[0].set_yscale("log")
     axes[0].set_ylabel("median seconds per epoch (log)")
-    axes[0].legend(fontsize=8, ncol=2)
     axes[1].axhline(1, color="gray", lw=0.8)
     axes[1].set_yscale("log")
     axes[1].set_ylabel("scratch's time / contender's")
     axes[1].set_xticks(x, labels, fontsize=8)
     axes[0].set_title("60,000 samples x 784 features, 10 classes; below 1: scratch is faster")
+    legend(axes[0], figure_wide=True)
     return fig

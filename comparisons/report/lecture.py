@@ -16,6 +16,7 @@ from sklearn.linear_model import Perceptron as SkPerceptron
 from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 import scratch
 from comparisons.parallel import run_tasks
@@ -149,10 +150,33 @@ def sigmoid_derivative_check(points: tuple[float, ...] = (-2.0, 0.0, 1.0, 3.0)) 
     return rows
 
 
-def reverse_vs_forward(widths: tuple[int, ...] = (16, 64, 256, 512, 1024)) -> list[dict]:
+def reverse_vs_forward(widths: tuple[int, ...] = (16, 64, 256, 512, 1024),
+                       repeats: int = 15) -> list[dict]:
     """Reverse mode against forward mode for a 4-layer sigmoid chain
-    (scratch.lecture.reverse_mode)."""
-    return compare(list(widths), depth=4)
+    (scratch.lecture.reverse_mode): per width, the work, the two gradients' difference, and
+    each mode's time over ``repeats`` runs, the two modes run one after the other in each
+    (a change of the machine's speed touches both): the median and the quartiles of each
+    mode's seconds and of the per-run ratio forward / reverse (a first run, which warms the
+    caches, is left out). NumPy's BLAS runs on one thread, as each fit of the report does:
+    the time then follows the work, not how many cores other processes leave free."""
+    with threadpool_limits(limits=1):
+        runs = [compare(list(widths), depth=4, repeats=1) for _ in range(repeats + 1)][1:]
+    rows = []
+    for k, row in enumerate(runs[0]):
+        seconds = {mode: np.array([run[k][f"{mode}_seconds"] for run in runs])
+                   for mode in ("reverse", "forward")}
+        ratio = seconds["forward"] / seconds["reverse"]
+        rows.append({**row, "repeats": repeats,
+                     **{f"{mode}_seconds": float(np.median(values))
+                        for mode, values in seconds.items()},
+                     **{f"{mode}_seconds_quartiles": _quartiles(values)
+                        for mode, values in seconds.items()},
+                     "ratio": float(np.median(ratio)), "ratio_quartiles": _quartiles(ratio)})
+    return rows
+
+
+def _quartiles(values: np.ndarray) -> list[float]:
+    return [float(q) for q in np.percentile(values, [25, 75])]
 
 
 def vanishing_gradients(depths: range = range(2, 13),

@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from comparisons.report.lecture import TRUTH, X_GATE
-from comparisons.report.plotting import COLORS, is_phone, panels
+from comparisons.report.plotting import COLORS, is_phone, legend, panels, redrawable
 
 CAPTIONS = {
     "ancestors_errors": "Training points misclassified after each epoch, for Rosenblatt's "
@@ -20,12 +20,14 @@ CAPTIONS = {
                       "forward value (green, above) and ds/d(node), the gradient flowing back "
                       "into it (red, below); the edges into z carry the weights W_ij. Follow "
                       "the red numbers from s back to x: each is the local gradient times "
-                      "the one to its right.",
+                      "the red number of the node it feeds, one step nearer s.",
     "reverse_forward": "The same gradient ds/dx of a 4-layer sigmoid chain, by reverse mode "
                        "(a vector times one matrix after another) and by forward mode (whole "
                        "Jacobians pushed forward), as the layers widen. Left: multiply-adds; "
-                       "right: measured time on this machine. Reverse mode's cost grows as "
-                       "n^2, forward mode's as n^3.",
+                       "right: time on this machine, one BLAS thread, the median of repeated "
+                       "runs with a bar over the middle half of them (other work on the "
+                       "machine moves the times; the bars say by how much). Reverse mode's "
+                       "cost grows as n^2, forward mode's as n^3.",
     "vanishing": "Left: the gradient norm reaching the first weight matrix, relative to the "
                  "last one's, at initialisation, as the network deepens; logistic falls by "
                  "orders of magnitude, ReLU stays near 1. Right: each layer's gradient norm in "
@@ -40,12 +42,42 @@ CAPTIONS = {
                           "move.",
     "dropout": "Over-fitting on purpose (200 training digits, two layers of 256 units, no "
                "L2). Left: test loss (solid) and training loss (dashed) over the epochs, "
-               "mean over the seeds, the band one standard error. Right: per seed, test "
-               "accuracy with dropout minus without; the bar is the mean and the whisker two "
-               "standard errors. Read the effect from the right panel, with its uncertainty.",
+               "mean over the seeds, the band plus or minus one standard error. Right: per "
+               "seed, test accuracy with dropout minus without; the bar is their mean and "
+               "the whisker reaches two standard errors either side of it. Read the effect "
+               "from the right panel, with its uncertainty.",
+}
+NARROW_CAPTIONS = {  # a tablet's and a phone's panels are not side by side: named by titles
+    "reverse_forward": "The same gradient ds/dx of a 4-layer sigmoid chain, by reverse mode "
+                       "(a vector times one matrix after another) and by forward mode (whole "
+                       "Jacobians pushed forward), as the layers widen. \"Work\": "
+                       "multiply-adds. \"Time on this machine\": one BLAS thread, the "
+                       "median of repeated runs with a bar over the middle half of them (other "
+                       "work on the machine moves the times; the bars say by how much). "
+                       "Reverse mode's cost grows as n^2, forward mode's as n^3.",
+    "vanishing": "\"How much gradient reaches the first layer\": the gradient norm reaching "
+                 "the first weight matrix, relative to the last one's, at initialisation, as "
+                 "the network deepens; logistic falls by orders of magnitude, ReLU stays near "
+                 "1. \"Gradient norm per layer at initialisation\": each layer's gradient "
+                 "norm in the deepest network.",
+    "vanishing_training": "Six hidden layers of 32 units trained the same way (SGD with "
+                          "momentum, the same learning rate) with logistic and with ReLU "
+                          "units, several seeds (thin lines; thick: their mean). \"Loss\": "
+                          "the logistic network stays at chance (ln 10 = 2.30). \"First and "
+                          "last layer's gradient\": their norms over the epochs. \"How far "
+                          "each layer moved\": during training, relative to where it "
+                          "started: the logistic network's first layers barely move.",
+    "dropout": "Over-fitting on purpose (200 training digits, two layers of 256 units, no "
+               "L2). \"Loss on the training and the test part\": test loss (solid) and "
+               "training loss (dashed) over the epochs, mean over the seeds, the band plus "
+               "or minus one standard error. \"Paired over ... seeds\": per seed, test "
+               "accuracy with dropout minus without; the bar is their mean and the whisker "
+               "reaches two standard errors either side of it. Read the effect from that "
+               "panel, with its uncertainty.",
 }
 
 
+@redrawable
 def ancestors_errors(errors: dict) -> Figure:
     fig, axes = panels(2, (4.5, 3.2), sharey=True)
     for ax, key, title in ((axes[0], "perceptron", "Rosenblatt's perceptron"),
@@ -61,13 +93,14 @@ def ancestors_errors(errors: dict) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_title(title)
         ax.set_yticks(range(5))
-        ax.legend()
     axes[0].set_ylabel("points misclassified (of 4)")
+    legend(axes[0], figure_wide=True)
     return fig
 
 
+@redrawable
 def ancestors_lines(models: dict) -> Figure:
-    fig, axes = panels(3, (3.33, 3.3))
+    fig, axes = panels(3, (3.33, 3.3), tablet_columns=3)
     xs = np.linspace(-0.5, 1.5, 50)
     for ax, gate in zip(axes, TRUTH):
         y = TRUTH[gate]
@@ -87,9 +120,8 @@ def ancestors_lines(models: dict) -> Figure:
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
         ax.set_title(gate)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, fontsize=8, loc="outside lower center", ncol=4)  # below the
-    return fig  # panels, where it hides no point
+    legend(axes[0], figure_wide=True)
+    return fig
 
 
 def _box(ax, x, y, name, value, grad):
@@ -103,6 +135,7 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value) == int(value) else f"{value:.4f}"
 
 
+@redrawable
 def worked_example(result: dict) -> Figure:
     """The example's graph with forward values and gradients on it: left to right on a
     desktop, top to bottom on a phone (``plotting.phone``)."""
@@ -169,24 +202,31 @@ def worked_example(result: dict) -> Figure:
     return fig
 
 
+@redrawable
 def reverse_forward(rows: list[dict]) -> Figure:
     widths = [r["width"] for r in rows]
     fig, axes = panels(2, (4.75, 3.4))
     for name, style in (("reverse", "o-"), ("forward", "s-")):
         label = "reverse mode (backprop)" if name == "reverse" else "forward mode"
         axes[0].plot(widths, [r[f"{name}_ops"] for r in rows], style, label=label)
-        axes[1].plot(widths, [r[f"{name}_seconds"] for r in rows], style, label=label)
-    for ax, ylabel in ((axes[0], "multiply-adds"), (axes[1], "seconds (best of 5)")):
+        median = np.array([r[f"{name}_seconds"] for r in rows])
+        low, high = np.array([r[f"{name}_seconds_quartiles"] for r in rows]).T
+        axes[1].errorbar(widths, median, yerr=[median - low, high - median], fmt=style,
+                         capsize=3, label=label)
+    for ax, ylabel in ((axes[0], "multiply-adds"),
+                       (axes[1], f"seconds: median of {rows[0]['repeats']}\n"
+                                 "(bar: the middle half of the runs)")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("layer width n (4 layers)")
         ax.set_ylabel(ylabel)
-        ax.legend()
     axes[0].set_title("Work")
     axes[1].set_title("Time on this machine")
+    legend(axes[0], figure_wide=True)
     return fig
 
 
+@redrawable
 def vanishing(result: dict) -> Figure:
     fig, axes = panels(2, (5, 3.5))
     depths = result["depths"]
@@ -196,20 +236,20 @@ def vanishing(result: dict) -> Figure:
     axes[0].set_yscale("log")
     axes[0].set_xlabel("hidden layers")
     axes[0].set_ylabel("||grad W_first|| / ||grad W_last||")
-    axes[0].set_title("How much gradient reaches the first layer")
-    axes[0].legend()
+    axes[0].set_title("How much gradient reaches the first layer", wrap=True)
     for activation in ("logistic", "tanh", "relu"):
         norms = result[activation]["layer_norms"][-1]
         axes[1].plot(range(1, len(norms) + 1), norms, "o-", color=COLORS[activation],
                      label=activation)
     axes[1].set_yscale("log")
-    axes[1].set_xlabel(f"weight matrix (network with {depths[-1]} hidden layers)")
+    axes[1].set_xlabel(f"weight matrix (network with {depths[-1]} hidden layers)", wrap=True)
     axes[1].set_ylabel("||grad W||")
-    axes[1].set_title("Gradient norm per layer at initialisation")
-    axes[1].legend()
+    axes[1].set_title("Gradient norm per layer at initialisation", wrap=True)
+    legend(axes[0], figure_wide=True)
     return fig
 
 
+@redrawable
 def vanishing_training(result: dict) -> Figure:
     fig, axes = panels(3, (4.67, 3.6))
     for activation in ("logistic", "relu"):
@@ -232,20 +272,19 @@ def vanishing_training(result: dict) -> Figure:
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("training loss")
     axes[0].set_title("Loss")
-    axes[0].legend(fontsize=8)
     axes[1].set_yscale("log")
     axes[1].set_xlabel("epoch")
     axes[1].set_ylabel("||grad W|| (mean over seeds)")
     axes[1].set_title("First and last layer's gradient")
-    axes[1].legend(fontsize=8)
     axes[2].set_yscale("log")
     axes[2].set_xlabel("weight matrix (0 = first)")
     axes[2].set_ylabel("||W_end - W_start|| / ||W_start||")
     axes[2].set_title("How far each layer moved")
-    axes[2].legend(fontsize=8)
+    legend(*axes)
     return fig
 
 
+@redrawable
 def dropout(result: dict) -> Figure:
     wide = {} if is_phone() else {"gridspec_kw": {"width_ratios": [2, 1]}}
     fig, axes = panels(2, (5.5, 3.6), **wide)
@@ -259,22 +298,23 @@ def dropout(result: dict) -> Figure:
             se = values.std(axis=0, ddof=1) / np.sqrt(len(runs)) if len(runs) > 1 else 0 * mean
             axes[0].plot(epochs, mean, style, color=color,
                          label=f"{label}, {'test' if part == 'test_loss' else 'training'}")
-            axes[0].fill_between(epochs, mean - se, mean + se, color=color, alpha=0.15)
+            axes[0].fill_between(epochs, mean - se, mean + se, color=color, alpha=0.15,
+                                 label="band: +-1 standard error" if key == "with" and
+                                 part == "train_loss" else None)
     axes[0].set_yscale("log")
     axes[0].set_xlabel("epoch")
     axes[0].set_ylabel("log loss (mean over seeds)")
     axes[0].set_title("Loss on the training and the test part")
-    axes[0].legend(fontsize=8)
     differences = [b["test"] - a["test"] for a, b in zip(result["without"], result["with"])]
     effect = result["effect"]["test_accuracy"]
     axes[1].plot(np.zeros(len(differences)) + np.linspace(-0.1, 0.1, len(differences)),
                  differences, "ko", ms=4, label="one seed")
     se = effect["standard_error"] or 0.0
     axes[1].bar(0, effect["mean"], width=0.5, color="#d62728", alpha=0.35,
-                yerr=2 * se, capsize=6, label="mean, +-2 standard errors")
+                yerr=2 * se, capsize=6, label="bar: their mean\nwhisker: +-2 standard errors")
     axes[1].axhline(0, color="gray", lw=0.8)
     axes[1].set_xticks([0], ["dropout - none"])
     axes[1].set_ylabel("test accuracy difference")
     axes[1].set_title(f"Paired over {len(differences)} seeds")
-    axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
+    legend(*axes)
     return fig

@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from comparisons.report import tables
+from comparisons.report import figures, lecture_figures, legibility, plotting, tables
 from comparisons.report.experiments import LABELS
 from comparisons.report.lecture import TIMELINE
 from comparisons.report.plotting import data_uri, plt, png, save, smallest_font_px
@@ -207,14 +207,25 @@ def _breakable(text: str) -> str:
     return _text(text, slash_breaks=True)
 
 
+STACKED_FROM = 4  # columns: on a phone, a table this wide or wider is stacked row by row
+
+
 def _md_table_to_html(text: str) -> str:
+    """A Markdown table as HTML: in a box that scrolls sideways (a shadow at its right edge
+    says there is more), each cell labelled with its column (a phone shows a wide table one
+    row at a time, "column: value"), the columns of ``tables.VERDICTS`` marked
+    (``verdict-column``: the browser check holds them in view)."""
     lines = [line for line in text.strip().split("\n") if line.startswith("|")]
     head = [c.strip() for c in lines[0].strip("|").split("|")]
     body = [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]]
-    cells = "".join(f"<th>{_breakable(c)}</th>" for c in head)
-    rows = "".join("<tr>" + "".join(f"<td>{_breakable(c)}</td>" for c in row) + "</tr>"
+    marked = [" class='verdict-column'" if c in tables.VERDICTS else "" for c in head]
+    cells = "".join(f"<th{m}>{_breakable(c)}</th>" for c, m in zip(head, marked))
+    rows = "".join("<tr>" + "".join(f"<td{m} data-label='{html.escape(h, quote=True)}'>"
+                                    f"{_breakable(c)}</td>"
+                                    for c, h, m in zip(row, head, marked)) + "</tr>"
                    for row in body)
-    return (f"<div class='scroll'><table><thead><tr>{cells}</tr></thead>"
+    stacked = " stack" if len(head) >= STACKED_FROM else ""
+    return (f"<div class='scroll{stacked}'><table><thead><tr>{cells}</tr></thead>"
             f"<tbody>{rows}</tbody></table></div>")
 
 
@@ -234,41 +245,80 @@ def markdown(blocks: list[Block], captions: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-NARROW = 900  # px: at this viewport width or less, figures are shown in their phone layout
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em;
-       color: #222; line-height: 1.45; }
-/* words and numbers never break inside: a wide table scrolls as a whole instead */
-.scroll { overflow-x: auto; margin: 0.8em 0; }
-table { border-collapse: separate; border-spacing: 0; font-size: 0.85em; }
-th, td { border: 1px solid #ccc; border-width: 0 1px 1px 0; padding: 0.25em 0.5em;
-         text-align: left; vertical-align: top; min-width: 4em; }
-tr > :first-child { border-left-width: 1px; }
-thead th { border-top-width: 1px; }
+# Which layout of a figure a screen gets (plotting.LAYOUTS): each from its narrowest screen
+MEDIA = {"phone": f"(max-width: {plotting.LAYOUTS['tablet'].narrowest - 1}px)",
+         "tablet": f"(max-width: {plotting.LAYOUTS['desktop'].narrowest - 1}px)"}
+STYLE = f"""
+body {{ font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto;
+       padding: 0 1em; color: #222; line-height: 1.45; }}
+/* words and numbers never break inside: a wide table scrolls as a whole instead, and a
+   shadow at its right edge shows that it does (it goes once the table is scrolled to its
+   end: the white cover travels with the table) */
+.scroll {{ overflow-x: auto; margin: 0.8em 0;
+          background: linear-gradient(to left, #fff 40%, rgba(255,255,255,0)) 100% 0 / 2.5em
+                      100% no-repeat local,
+                      radial-gradient(farthest-side at 100% 50%, rgba(0,0,0,0.35),
+                      rgba(0,0,0,0)) 100% 0 / 1.1em 100% no-repeat scroll; }}
+table {{ border-collapse: separate; border-spacing: 0; font-size: 0.85em; }}
+th, td {{ border: 1px solid #ccc; border-width: 0 1px 1px 0; padding: 0.25em 0.5em;
+         text-align: left; vertical-align: top; min-width: 4em; }}
+tr > :first-child {{ border-left-width: 1px; }}
+thead th {{ border-top-width: 1px; }}
 /* the first column stays in view while a wide table scrolls */
-tr > :first-child { position: sticky; left: 0; z-index: 1; background: #fff; }
-th, thead tr > :first-child { background: #f0f0f0; }
-.nb { white-space: nowrap; }
-figure { margin: 1.2em 0; } img { max-width: 100%; height: auto; }
-figcaption { font-size: 0.9em; color: #444; max-width: 60em; margin-top: 0.3em; }
+tr > :first-child {{ position: sticky; left: 0; z-index: 1; background: #fff; }}
+th {{ background: rgba(0,0,0,0.06); }}
+thead tr > :first-child {{ background: #f0f0f0; }}
+.nb {{ white-space: nowrap; }}
+figure {{ margin: 1.2em 0; }} img {{ max-width: 100%; height: auto; }}
+figcaption {{ font-size: 0.9em; color: #444; max-width: 60em; margin-top: 0.3em; }}
+.for-narrow {{ display: none; }}
 /* verdicts and printed output wrap at spaces, so that nothing is hidden sideways */
-pre { background: #f6f6f6; padding: 0.6em; font-size: 0.8em; white-space: pre-wrap;
-      overflow-x: auto; }
-.verdict { font-size: 1.1em; padding: 0.6em 1em; background: #eef7ee;
-           border-left: 4px solid #2ca02c; }
-.warn { background: #fdf3e7; border-left-color: #ff7f0e; }
-@media (max-width: 700px) { table { font-size: 0.8em; } body { margin: 1em auto; }
-                            th, td { min-width: 3em; } }
+pre {{ background: #f6f6f6; padding: 0.6em; font-size: 0.8em; white-space: pre-wrap;
+      overflow-x: auto; }}
+.verdict {{ font-size: 1.1em; padding: 0.6em 1em; background: #eef7ee;
+           border-left: 4px solid #2ca02c; }}
+.warn {{ background: #fdf3e7; border-left-color: #ff7f0e; }}
+@media {MEDIA["tablet"]} {{ .for-wide {{ display: none; }} .for-narrow {{ display: inline; }} }}
+/* a phone reads a wide table one row at a time, each value beside its column's name */
+@media {MEDIA["phone"]} {{
+  table {{ font-size: 0.8em; }} body {{ margin: 1em auto; }} th, td {{ min-width: 3em; }}
+  .stack {{ background: none; }}
+  .stack table, .stack tbody, .stack tr, .stack td {{ display: block; }}
+  .stack thead {{ position: absolute; width: 1px; height: 1px; overflow: hidden;
+                 clip-path: inset(50%); }}
+  .stack tr {{ border: 1px solid #ccc; border-radius: 3px; margin: 0 0 0.6em; }}
+  .stack td {{ position: static; border: 0; min-width: 0; padding: 0.1em 0.5em; }}
+  .stack td:first-child {{ background: #f0f0f0; font-weight: 600; }}
+  .stack td::before {{ content: attr(data-label) ": "; color: #555; font-weight: normal; }}
+  .stack td[data-label='']::before {{ content: none; }}
+}}
 """
 
 
-def html_page(blocks: list[Block], images: dict[str, bytes], captions: dict[str, str],
-              alts: dict[str, str], narrow: dict[str, bytes] | None = None,
-              fonts: dict[str, float] | None = None) -> str:
-    """The page; ``narrow`` holds each figure laid out for a phone (shown at a viewport of
-    ``NARROW`` px or less), ``fonts`` each figure's smallest text in its PNG's pixels (on
-    the image as ``data-font-px``, for the browser test)."""
-    narrow, fonts = narrow or {}, fonts or {}
+def _figure(variants: dict[str, bytes], caption: str, narrow_caption: str, alt: str,
+            fonts: dict[str, float], found: dict[str, list[str]]) -> str:
+    """One figure: a ``<picture>`` whose sources are its layouts (``variants``: layout name
+    -> PNG), each marked with its layout, width, smallest text (px of the PNG) and what
+    ``legibility`` found in it; the caption, in its narrow version where the panels are not
+    side by side."""
+    def marks(layout: str) -> str:
+        return (f" data-layout='{layout}' data-width='{legibility.png_width(variants[layout])}'"
+                f" data-font-px='{fonts[layout]:.1f}' data-problems='"
+                f"{html.escape(json.dumps(found.get(layout, [])), quote=True)}'")
+
+    sources = "".join(f"<source media='{MEDIA[layout]}' srcset='"
+                      f"{data_uri(variants[layout])}'{marks(layout)}>"
+                      for layout in ("phone", "tablet") if layout in variants)
+    text = _text(caption) if narrow_caption == caption else (
+        f"<span class='for-wide'>{_text(caption)}</span>"
+        f"<span class='for-narrow'>{_text(narrow_caption)}</span>")
+    return (f"<figure><picture>{sources}<img alt='{html.escape(alt)}'{marks('desktop')} "
+            f"src='{data_uri(variants['desktop'])}'></picture><figcaption>{text}"
+            "</figcaption></figure>")
+
+
+def html_page(blocks: list[Block], figure_html: dict[str, str]) -> str:
+    """The page; ``figure_html`` holds each figure's HTML (``_figure``)."""
     parts = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
              "<meta name='viewport' content='width=device-width, initial-scale=1'>"
              f"<title>Three frameworks, one model</title><style>{STYLE}</style></head><body>",
@@ -277,13 +327,7 @@ def html_page(blocks: list[Block], images: dict[str, bytes], captions: dict[str,
         if kind in ("h2", "h3"):
             parts.append(f"<{kind}>{_text(content)}</{kind}>")
         elif kind == "figure":
-            source = (f"<source media='(max-width: {NARROW}px)' "
-                      f"srcset='{data_uri(narrow[content])}'>" if content in narrow else "")
-            font = f" data-font-px='{fonts[content]:.1f}'" if content in fonts else ""
-            parts.append(f"<figure><picture>{source}<img alt='"
-                         f"{html.escape(alts.get(content, content))}'{font} "
-                         f"src='{data_uri(images[content])}'></picture><figcaption>"
-                         f"{_text(captions[content])}</figcaption></figure>")
+            parts.append(figure_html[content])
         elif kind == "table":
             parts.append(_md_table_to_html(content))
         elif kind == "pre":
@@ -298,27 +342,37 @@ def html_page(blocks: list[Block], images: dict[str, bytes], captions: dict[str,
 
 def write(results: dict, figs: dict[str, tuple], out_dir: str) -> None:
     """results.json, report.md, report.html, and figures/NAME.png and .svg for each figure
-    (``figs``: name -> (figure, caption, alt text[, the figure laid out for a phone])); the
-    phone's variants are only in report.html, shown on narrow screens."""
+    (``figs``: name -> (figure, caption, alt text[, the figure laid out for a phone])). Each
+    figure is drawn in every layout of ``plotting.LAYOUTS`` (the desktop's is the one in
+    report.md and figures/), checked with ``legibility`` and shown by report.html on the
+    screens it was drawn for."""
     os.makedirs(out_dir, exist_ok=True)
     folder = os.path.join(out_dir, "figures")
-    fonts, narrow = {}, {}
-    for name, (fig, *rest) in figs.items():
-        phone_fig = rest[2] if len(rest) > 2 else None
-        fonts[name] = min(smallest_font_px(f) for f in (fig, phone_fig) if f is not None)
-        if phone_fig is not None:
-            narrow[name] = png(phone_fig)
-            plt.close(phone_fig)
-    images = {name: save(fig, folder, name) for name, (fig, *_) in figs.items()}
-    captions = {name: caption for name, (_, caption, *_) in figs.items()}
-    alts = {name: alt for name, (_, _, alt, *_) in figs.items()}
+    html_figures, captions = {}, {}
+    narrow_captions = {**figures.NARROW_CAPTIONS, **lecture_figures.NARROW_CAPTIONS}
+    for name, (fig, caption, alt, *rest) in figs.items():
+        drawn = {"desktop": fig, "phone": rest[0] if rest else plotting.redraw(fig, "phone"),
+                 "tablet": plotting.redraw(fig, "tablet")}
+        variants, fonts, found = {}, {}, {}
+        for layout, each in drawn.items():
+            variants[layout] = png(each)
+            fonts[layout] = smallest_font_px(each)
+            found[layout] = legibility.problems(  # laid out by png(): measured as drawn
+                each, plotting.DPI, legibility.png_width(variants[layout]),
+                plotting.LAYOUTS[layout].column, renderer=each.canvas.get_renderer())
+        save(fig, folder, name, variants["desktop"])
+        for each in drawn.values():
+            plt.close(each)
+        captions[name] = caption
+        html_figures[name] = _figure(variants, caption, narrow_captions.get(name, caption),
+                                     alt, fonts, found)
     blocks = [b for b in document(results) if b[0] != "figure" or b[1] in figs]
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=1, default=_plain)
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write(markdown(blocks, captions))
     with open(os.path.join(out_dir, "report.html"), "w") as f:
-        f.write(html_page(blocks, images, captions, alts, narrow, fonts))
+        f.write(html_page(blocks, html_figures))
 
 
 def _plain(value: object) -> object:

@@ -203,8 +203,36 @@ SCHEMA = {
                     "type": "object", "required": ["gate", "upstream", "ours", "torch"]}},
                 "sigmoid_derivative": {"type": "array", "description": "s (1 - s) against "
                                        "torch autograd and a finite difference."},
-                "reverse_vs_forward": {"type": "array", "description": "Per width: multiply-"
-                                       "adds and seconds of reverse and forward mode."},
+                "reverse_vs_forward": {
+                    "type": "array",
+                    "description": "Per width: multiply-adds and seconds of reverse and "
+                                   "forward mode (one BLAS thread), over repeated runs.",
+                    "items": {
+                        "type": "object",
+                        "required": ["width", "reverse_ops", "forward_ops", "reverse_seconds",
+                                     "forward_seconds", "reverse_seconds_quartiles",
+                                     "forward_seconds_quartiles", "ratio", "ratio_quartiles",
+                                     "repeats", "difference"],
+                        "properties": {
+                            "repeats": {"type": "integer", "description": "Runs timed (a "
+                                        "first run, which warms the caches, left out)."},
+                            "reverse_seconds": {"type": "number", "description": "Median "
+                                                "seconds of reverse mode over the runs."},
+                            "forward_seconds": {"type": "number", "description": "Median "
+                                                "seconds of forward mode over the runs."},
+                            "reverse_seconds_quartiles": {
+                                "type": "array", "description": "Its first and third "
+                                "quartiles: the middle half of the runs."},
+                            "forward_seconds_quartiles": {
+                                "type": "array", "description": "Its first and third "
+                                "quartiles."},
+                            "ratio": {"type": "number", "description": "Median over the runs "
+                                      "of forward mode's time over reverse mode's (each run "
+                                      "times both, one after the other)."},
+                            "ratio_quartiles": {"type": "array", "description": "Its first "
+                                                "and third quartiles."},
+                            "difference": {"type": "number", "description": "Largest "
+                                           "absolute difference of the two gradients."}}}},
                 "vanishing_gradients": {"type": "object", "required": ["depths", "logistic",
                                                                        "tanh", "relu"]},
                 "vanishing_in_training": {"type": "object", "required": ["logistic", "relu"],

@@ -14,6 +14,15 @@ def fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.1e}"
 
 
+VERDICTS = ("vs scikit-learn", "within seed-to-seed noise", "median fit s")
+# the columns a reader looks for first: next to the model's name, and kept in view on a phone
+
+
+def _count(n: int, noun: str) -> str:
+    """"1 epoch", "6 epochs"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _row(*cells: object) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
@@ -26,7 +35,22 @@ def dataset_text(result: dict) -> str:
     seeds = len(result["models"]["scratch"]["test_accuracy"])
     return (f"Data: {result['source']}. {result['n_train']} training and {result['n_test']} "
             f"test samples, {result['n_features']} features, {result['n_classes']} classes; "
-            f"parameters {result['params']}; {seeds} seed{'s' if seeds > 1 else ''}.")
+            f"{parameters_text(result['params'])}; {seeds} seed{'s' if seeds > 1 else ''}.")
+
+
+def parameters_text(params: dict) -> str:
+    """The models' parameters in words: "scikit-learn's defaults" and what differs."""
+    if not params:
+        return ("every model with scikit-learn's defaults (one hidden layer of 100 ReLU units, "
+                "Adam, at most 200 epochs)")
+    changed = ", ".join(f"{name} = {_value(value)}" for name, value in params.items())
+    return f"every model with scikit-learn's defaults but {changed}"
+
+
+def _value(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "(" + ", ".join(map(str, value)) + ("," if len(value) == 1 else "") + ")"
+    return str(value)
 
 
 def accuracy_table(name: str, result: dict) -> str:
@@ -39,11 +63,10 @@ def accuracy_table(name: str, result: dict) -> str:
         cmp = result["accuracy_vs_sklearn"][model]
         noise = "n/a (one seed: no noise estimate)" if one_seed else \
             ("yes" if cmp["within_noise"] else "no")
-        rows.append([LABELS[model], f"{acc.mean():.4f}", f"{acc.std():.4f}", f"{acc.min():.4f}",
-                     f"{acc.max():.4f}", f"{cmp['mean_difference']:+.4f}", noise,
-                     f"{np.median(result['models'][model]['fit_seconds']):.2f}"])
-    return _table(["model", what, "std", "min", "max", "vs scikit-learn",
-                   "within seed-to-seed noise", "median fit s"], rows)
+        rows.append([LABELS[model], f"{acc.mean():.4f}", f"{cmp['mean_difference']:+.4f}",
+                     noise, f"{np.median(result['models'][model]['fit_seconds']):.2f}",
+                     f"{acc.std():.4f}", f"{acc.min():.4f}", f"{acc.max():.4f}"])
+    return _table(["model", what, *VERDICTS, "std", "min", "max"], rows)
 
 
 def agreement_table(result: dict) -> str:
@@ -53,12 +76,12 @@ def agreement_table(result: dict) -> str:
         ["gradient, scratch vs scikit-learn's backprop (relative)",
          fmt(g["scratch_vs_sklearn"])],
         ["gradient, scratch vs finite differences (relative" + (
-            f"; {g['finite_differences_skipped_at_kinks']} coordinates skipped where a step "
-            "crosses a ReLU kink)" if result["params"].get("activation", "relu") == "relu"
+            f"; {_count(g['finite_differences_skipped_at_kinks'], 'coordinate')} skipped where "
+            "a step crosses a ReLU kink)" if result["params"].get("activation", "relu") == "relu"
             else ")"), fmt(g["scratch_vs_finite_differences"])],
-        [f"weights after {t['epochs']} epochs from the same start, scratch vs scikit-learn "
-         "(absolute)", fmt(t["scratch_vs_sklearn"])],
-        [f"weights after {t['epochs']} epochs from the same start, torch twin vs "
+        [f"weights after {_count(t['epochs'], 'epoch')} from the same start, scratch vs "
+         "scikit-learn (absolute)", fmt(t["scratch_vs_sklearn"])],
+        [f"weights after {_count(t['epochs'], 'epoch')} from the same start, torch twin vs "
          "scikit-learn (absolute)", fmt(t["torch_vs_sklearn"])]])
 
 
@@ -82,8 +105,8 @@ def conventions_table(conventions: dict) -> str:
         rows.append([row["name"], d.sklearn, d.torch, d.conversion,
                      fmt(row["with_conversion"][-1]), fmt(row["without_conversion"][-1])])
     return _table(["convention", "scikit-learn", "PyTorch", "conversion",
-                   f"distance after {conventions['epochs']} epochs, converted",
-                   "left out"], rows)
+                   f"distance after {conventions['epochs']} epochs, with the conversion",
+                   "without it"], rows)
 
 
 def automates_table() -> str:
@@ -130,11 +153,19 @@ def sigmoid_table(rows: list) -> str:
 
 
 def reverse_forward_table(rows: list) -> str:
+    """Work and time of each mode per width; times are medians of the repeats with their
+    quartiles, the middle half of the runs, in brackets."""
+    def spread(low_high: list[float], digits: str = ".1e") -> str:
+        return f"[{low_high[0]:{digits}}, {low_high[1]:{digits}}]"
+
     return _table(["width n", "reverse mode multiply-adds", "forward mode multiply-adds",
-                   "reverse s", "forward s", "forward / reverse time", "gradients differ by"],
+                   f"reverse s, median of {rows[0]['repeats']} [middle half]",
+                   "forward s, median [middle half]", "forward / reverse time, median "
+                   "[middle half]", "gradients differ by"],
                   [[r["width"], f"{r['reverse_ops']:,}", f"{r['forward_ops']:,}",
-                    f"{r['reverse_seconds']:.1e}", f"{r['forward_seconds']:.1e}",
-                    f"{r['forward_seconds'] / r['reverse_seconds']:.0f}x",
+                    f"{r['reverse_seconds']:.1e} {spread(r['reverse_seconds_quartiles'])}",
+                    f"{r['forward_seconds']:.1e} {spread(r['forward_seconds_quartiles'])}",
+                    f"{r['ratio']:.0f}x {spread(r['ratio_quartiles'], '.0f')}",
                     fmt(r["difference"])] for r in rows])
 
 

@@ -7,6 +7,7 @@
 - ``architecture.py``: ``python -m comparisons.tools.architecture`` draws the floors and
   rooms from the imports (docs/architecture.md).
 - ``browser.py``: ``python -m comparisons.tools.browser REPORT.html`` measures the report in
-  headless Chromium at a desktop's and a phone's width (sideways scrolling, hidden text,
-  broken words, figures too small to read) and saves screenshots.
+  headless Chromium at a desktop's, a tablet's and a phone's width (sideways scrolling, hidden
+  text, broken words, figures too small to read, verdict columns out of view, what the
+  report's own figure check found) and saves screenshots.
 """

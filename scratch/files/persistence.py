@@ -26,8 +26,8 @@ loads into the torch twin and the other way round.
 
 import json
 import os
+import secrets
 import stat
-import tempfile
 
 import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
@@ -256,10 +256,8 @@ def _write_atomically(path: str | os.PathLike, header: np.ndarray,
     if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
         kind = "a folder" if os.path.isdir(path) else "not a regular file (a FIFO or a device)"
         raise ValueError(f"cannot save a model to {path!r}: it is {kind}; give a file path")
-    folder = os.path.dirname(path)
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".model-", suffix=".npz.tmp")
+    descriptor, temporary = _create_beside(path)
     try:
-        os.chmod(descriptor, _mode_for(path))  # mkstemp's file is private to its owner
         with os.fdopen(descriptor, "wb") as f:
             np.savez(f, header=header, **arrays)
             f.flush()
@@ -273,15 +271,33 @@ def _write_atomically(path: str | os.PathLike, header: np.ndarray,
         raise
 
 
-def _mode_for(path: str | os.PathLike) -> int:
-    """The new file's permissions: the destination's when it exists (re-saving a private
-    model keeps it private), else what the umask gives a new file, as ``open`` would."""
+def _create_beside(path: str) -> tuple[int, str]:
+    """(descriptor, name) of a new, empty temporary file in ``path``'s folder, with the
+    permissions the finished file must have: the destination's when it exists (re-saving a
+    private model keeps it private; never setuid, setgid or sticky), else what the umask gives
+    a new file, applied by the kernel as for ``open`` (the process's umask is never set, not
+    even for a moment, so that no other thread's file is created under a wrong one)."""
     try:
-        return stat.S_IMODE(os.stat(path).st_mode) & 0o777  # never setuid, setgid or sticky
+        keep = stat.S_IMODE(os.stat(path).st_mode) & 0o777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        keep = None
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = os.path.join(os.path.dirname(path),
+                                 f".model-{secrets.token_hex(8)}.npz.tmp")
+        try:  # private while it is written over a file that exists
+            descriptor = os.open(temporary, flags, 0o600 if keep is not None else 0o666)
+        except FileExistsError:
+            continue
+        if keep is not None:
+            try:
+                os.fchmod(descriptor, keep)
+            except BaseException:
+                os.close(descriptor)
+                os.unlink(temporary)
+                raise
+        return descriptor, temporary
+    raise FileExistsError(f"no free temporary name beside {path!r}")
 
 
 # --- loading ----------------------------------------------------------------------------------

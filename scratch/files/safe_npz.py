@@ -3,15 +3,18 @@
 ``np.load`` on an ``.npz`` reads a member only when asked, but it believes what the member
 says: a member can claim terabytes (``MemoryError``), a small deflated member can inflate to
 gigabytes, and a damaged one fails with whatever the zip or the ``.npy`` reader raises. Here
-the archive is inspected first (every member's name, compression, encryption flag, and the
-shape and dtype its ``.npy`` header declares), the caller checks those against what it
-expects and a byte budget, and only then are arrays read, each with exactly the bytes its
-header promises and its CRC checked. Every problem is a ``ValueError``.
+the archive is inspected first (the number of members and the size of the central directory
+its end record declares, before ``zipfile`` reads that directory; every member's name,
+compression, encryption flag, and the shape and dtype its ``.npy`` header declares), the
+caller checks those against what it expects and a byte budget, and only then are arrays read,
+each with exactly the bytes its header promises and its CRC checked. Every problem is a
+``ValueError``.
 """
 
 import os
 import re
 import stat
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -19,6 +22,17 @@ import numpy as np
 
 NPY_MAGIC = np.lib.format.MAGIC_PREFIX  # b"\x93NUMPY"
 _ALLOWED_COMPRESSION = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+# The zip format's end records (APPNOTE.TXT 4.3.14 to 4.3.16): the end of central directory
+# record (22 bytes and a comment of up to 65,535), and before it, in a ZIP64 archive, the
+# ZIP64 end record (56 bytes) and its locator (20 bytes).
+# END: signature, 2 disk numbers, entries on this disk, entries, directory size and offset,
+# comment length; END64: signature, record size, 2 versions, 2 disk numbers, entries on this
+# disk, entries, directory size and offset; LOCATOR64: signature, disk, offset, disks.
+END = struct.Struct("<4s4H2LH")
+END64 = struct.Struct("<4sQ2H2L4Q")
+LOCATOR64 = struct.Struct("<4sLQL")
+MAX_COMMENT = 65535
+ENTRY_BYTES = 46 + 256 + 64  # a central directory entry: its fixed part, a name, extra fields
 
 
 class ArchiveError(ValueError):
@@ -59,6 +73,33 @@ def _read_npy_header(stream, name: str) -> tuple[tuple[int, ...], np.dtype, bool
     return tuple(shape), dtype, bool(fortran), stream.tell()
 
 
+def central_directory(path: str | os.PathLike) -> tuple[int, int]:
+    """(members, bytes) of the archive's central directory, as its end record declares them
+    (the ZIP64 end record's, when there is one); reads at most the last 64 KiB of the file,
+    never the directory itself."""
+    with open(path, "rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        tail_start = max(0, size - END.size - MAX_COMMENT)
+        f.seek(tail_start)
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")  # the last record whose comment ends the file
+    while at >= 0 and (len(tail) - at < END.size or
+                       at + END.size + END.unpack_from(tail, at)[-1] != len(tail)):
+        at = tail.rfind(b"PK\x05\x06", 0, at)
+    if at < 0:
+        raise ArchiveError("it is not a zip archive (no end of central directory record)")
+    _, _, _, here, members, cd_bytes, _, _ = END.unpack_from(tail, at)
+    members = max(here, members)
+    locator = at - LOCATOR64.size
+    if locator >= 0 and tail[locator:locator + 4] == b"PK\x06\x07":
+        record = locator - END64.size
+        if record < 0 or tail[record:record + 4] != b"PK\x06\x06":
+            raise ArchiveError("its ZIP64 end record is missing or damaged")
+        _, _, _, _, _, _, here, members, cd_bytes, _ = END64.unpack_from(tail, record)
+        members = max(here, members)
+    return members, cd_bytes
+
+
 class SafeNpz:
     """An ``.npz`` archive opened for inspection; use as a context manager.
 
@@ -78,6 +119,12 @@ class SafeNpz:
             start = f.read(len(NPY_MAGIC))
         if start == NPY_MAGIC:
             raise ArchiveError("it is a single .npy array, not an .npz archive")
+        members, cd_bytes = central_directory(path)  # zipfile would read every entry first
+        if members > max_members:
+            raise ArchiveError(f"it declares {members:,} members, more than {max_members:,}")
+        if cd_bytes > max_members * ENTRY_BYTES:
+            raise ArchiveError(f"its central directory declares {cd_bytes:,} bytes, more than "
+                               f"{max_members:,} members need")
         try:
             self.zip = zipfile.ZipFile(path)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
