@@ -13,7 +13,7 @@ from tests.gallery.layers_cs231n import CASES as GALLERY
 CASES = {case["name"]: case for case in GALLERY}
 CORRECT = [name for name, case in CASES.items() if case["bug"] is None]
 BUGS = [name for name, case in CASES.items() if case["bug"] is not None]
-LOCALISED = "not the gradient of your forward, and no classic mistake"
+LOCALISED = "worst at"  # no slip reproduces it: where it is worst, and how much
 
 EXPECTED = {
     "affine_bug_dx_not_reshaped": "x's flattened shape (N, D); reshape it back to",

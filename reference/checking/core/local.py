@@ -44,6 +44,7 @@ import numpy as np
 from reference.checking.core import numeric
 
 Arrays = list[np.ndarray]
+JACOBIAN_BUDGET = 2000  # entries of one input whose Jacobian may be found column by column
 
 
 @dataclass
@@ -111,6 +112,7 @@ class Local:
         self._diagonal: dict[tuple, Arrays | None] = {}
         self._at: dict[tuple, Arrays | None] = {}
         self._vjp: dict[tuple, Arrays | None] = {}
+        self._jacobian: dict[int, np.ndarray | None] = {}
 
     # elementwise steps: every output has input k's shape and depends on it entry by entry
     def diagonal(self, k: int, replaced: dict[int, np.ndarray] | None = None
@@ -194,6 +196,35 @@ class Local:
             if all(f is None for f in found):
                 found = None
         self._at[key] = found
+        return found
+
+    def jacobian(self, k: int) -> np.ndarray | None:
+        """d output / d input k as an (output entries, input k's entries) matrix, found
+        column by column from the forward (a one-output step; input k of at most
+        ``JACOBIAN_BUDGET`` entries); None otherwise."""
+        if k in self._jacobian:
+            return self._jacobian[k]
+        ev, found = self.ev, None
+        x = np.asarray(ev.inputs[k], dtype=np.float64)
+        if ev.forward is not None and len(ev.outputs) == 1 and 0 < x.size <= JACOBIAN_BUDGET \
+                and x.size * np.size(ev.outputs[0]) <= 50 * JACOBIAN_BUDGET ** 2:
+            def f(value: np.ndarray) -> Arrays:
+                return [np.asarray(ev.forward({k: value})[0], dtype=np.float64)]
+            columns = []
+            try:
+                for i in range(x.size):
+                    e = np.zeros(x.size)
+                    e[i] = 1.0
+                    d = numeric.jvp(f, x, e.reshape(x.shape))
+                    if d is None:
+                        columns = None
+                        break
+                    columns.append(d[0].ravel())
+            except Exception:  # noqa: BLE001 - a forward that cannot run there
+                columns = None
+            if columns:
+                found = np.stack(columns, axis=1)
+        self._jacobian[k] = found
         return found
 
     def mask(self, k: int, shape: tuple) -> np.ndarray | None:
@@ -530,6 +561,238 @@ def _reduce_label(key: str) -> str:
     return "not_reduced" if key == "none" else "wrong_axis"
 
 
+def _copy_keys(local: Local, k: int) -> list[str]:
+    """A value that reaches several outputs (the copy gate) whose gradient keeps one
+    output's share: "last" or "first" (in the outputs' order, as a loop writes them)."""
+    J = local.jacobian(k)
+    if J is None:
+        return []
+    nonzero = np.abs(J) > 1e-7 * max(float(np.abs(J).max(initial=0.0)), 1e-300)
+    return ["last", "first"] if (nonzero.sum(axis=0) > 1).any() else []
+
+
+def _copy_make(local: Local, k: int, key: str, right: np.ndarray) -> np.ndarray | None:
+    J = local.jacobian(k)
+    u = np.asarray(local.ev.upstream[0], dtype=np.float64).ravel()
+    if J is None or u.size != J.shape[0]:
+        return None
+    nonzero = np.abs(J) > 1e-7 * max(float(np.abs(J).max(initial=0.0)), 1e-300)
+    rows = np.arange(J.shape[0])[:, None]
+    pick = np.where(nonzero, rows, -1).max(axis=0) if key == "last" else \
+        np.where(nonzero, rows, J.shape[0]).min(axis=0)
+    used = nonzero.any(axis=0)
+    pick = np.where(used, pick, 0)
+    columns = np.arange(J.shape[1])
+    found = np.where(used, J[pick, columns] * u[pick], 0.0)
+    return found.reshape(np.shape(local.ev.inputs[k]))
+
+
+def _copy_words(local: Local, k: int, key: str) -> str:
+    name = local.ev.names[k]
+    return (f"where an entry of {name} reaches several outputs (a value copied: the copy gate "
+            f"adds its gradients), {name}'s gradient keeps only the {key} output's share "
+            "instead of their sum: an assignment (dx[...] = ..., or dx[idx] += ... with "
+            "repeated indices, which adds once) where a sum belongs (+= in the loop, "
+            "np.add.at)")
+
+
+def _untransposed_keys(local: Local, k: int) -> list[str]:
+    J = local.jacobian(k)
+    if J is None or J.shape[0] != J.shape[1]:
+        return []
+    return [] if np.allclose(J, J.T, rtol=0, atol=1e-9 * np.abs(J).max(initial=1.0)) \
+        else ["J"]
+
+
+def _untransposed_make(local: Local, k: int, key: str, right: np.ndarray
+                       ) -> np.ndarray | None:
+    J = local.jacobian(k)
+    u = np.asarray(local.ev.upstream[0], dtype=np.float64).ravel()
+    return (J @ u).reshape(np.shape(local.ev.inputs[k]))
+
+
+def _untransposed_words(local: Local, k: int, key: str) -> str:
+    return (f"{local.ev.names[k]}'s gradient applies the forward's matrix to grad_output "
+            "untransposed (A @ dout where A^T @ dout belongs): an operand of the product not "
+            "transposed")
+
+
+def _product_keys(local: Local, k: int) -> list[str]:
+    """For a one-output step y = f(x) of x's shape, written y = x g(x) (g = y / x): where it
+    is elementwise, the product rule's terms (f' = g + x g') dropped or negated; otherwise
+    "frozen": g (a statistic of x: its norm, its mean square) held constant."""
+    ev = local.ev
+    x = np.asarray(ev.inputs[k], dtype=np.float64)
+    if len(ev.outputs) != 1 or np.shape(ev.outputs[0]) != x.shape:
+        return []
+    scale = max(float(np.abs(x).max(initial=0.0)), 1e-300)
+    if not np.all(np.abs(x) > 1e-8 * scale):
+        return []
+    if local.diagonal(k) is None:
+        return ["frozen"]
+    return ["no_second", "no_first", "second_negated", "first_negated"]
+
+
+def _product_make(local: Local, k: int, key: str, right: np.ndarray) -> np.ndarray | None:
+    ev = local.ev
+    x = np.asarray(ev.inputs[k], dtype=np.float64)
+    g = np.asarray(ev.outputs[0], dtype=np.float64) / x
+    if key == "frozen":
+        return np.asarray(ev.upstream[0], dtype=np.float64).reshape(x.shape) * g
+    d = local.diagonal(k)[0]
+    xg = d - g
+    local_gradient = {"no_second": g, "no_first": xg, "second_negated": g - xg,
+                      "first_negated": xg - g}[key]
+    return np.asarray(ev.upstream[0], dtype=np.float64).reshape(x.shape) * local_gradient
+
+
+def _product_words(local: Local, k: int, key: str) -> str:
+    x = local.ev.names[k]
+    if key == "frozen":
+        return (f"writing the forward as {x} c({x}), the factor c (a statistic of {x}: its "
+                f"norm, mean or scale) is held constant: the path through it is left out "
+                f"({x}'s gradient is grad_output times y / {x})")
+    which = {"no_second": f"the term {x} g'({x}) left out",
+             "no_first": f"the term g({x}) left out",
+             "second_negated": f"the term {x} g'({x}) with its sign flipped",
+             "first_negated": f"the term g({x}) with its sign flipped"}[key]
+    return (f"the product rule, writing the forward as {x} g({x}) (its derivative g + {x} g'), "
+            f"with {which}")
+
+
+_ACTIVATIONS = {
+    "ReLU's": lambda x: (x > 0).astype(np.float64),
+    "the sigmoid's": lambda x: np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))) ** 2,
+    "tanh's": lambda x: 1 - np.tanh(x) ** 2,
+}
+
+
+def _activation_keys(local: Local, k: int) -> list[str]:
+    """Another activation's derivative at x (a backward copied from another layer), for a
+    one-output step of x's shape."""
+    ev = local.ev
+    if len(ev.outputs) != 1 or np.shape(ev.outputs[0]) != np.shape(ev.inputs[k]):
+        return []
+    return list(_ACTIVATIONS)
+
+
+def _activation_make(local: Local, k: int, key: str, right: np.ndarray) -> np.ndarray | None:
+    x = np.asarray(local.ev.inputs[k], dtype=np.float64)
+    g = np.asarray(local.ev.upstream[0], dtype=np.float64).reshape(x.shape)
+    return g * _ACTIVATIONS[key](x)
+
+
+def _activation_words(local: Local, k: int, key: str) -> str:
+    return (f"{local.ev.names[k]}'s gradient is grad_output times {key} derivative at "
+            f"{local.ev.names[k]}, not this step's (a backward copied from another layer)")
+
+
+def _sample_keys(local: Local, k: int) -> list[str]:
+    """A gradient summed over the batch (an input without the output's batch axis, a
+    parameter) that keeps one sample's term: "last" or "first"."""
+    ev = local.ev
+    if len(ev.outputs) != 1:
+        return []
+    out_shape, shape = np.shape(ev.outputs[0]), np.shape(ev.inputs[k])
+    if len(out_shape) < 2 or out_shape[0] < 2:
+        return []
+    batched = len(shape) == len(out_shape) and shape[0] == out_shape[0]
+    return [] if batched else ["last", "first"]
+
+
+def _sample_make(local: Local, k: int, key: str, right: np.ndarray) -> np.ndarray | None:
+    g = np.asarray(local.ev.upstream[0], dtype=np.float64)
+    one = np.zeros_like(g)
+    n = g.shape[0] - 1 if key == "last" else 0
+    one[n] = g[n]
+    found = local.vjp([one])
+    return None if found is None else found[k]
+
+
+def _sample_words(local: Local, k: int, key: str) -> str:
+    name = local.ev.names[k]
+    return (f"{name}'s gradient is the {key} sample's term alone, not the sum over the batch "
+            f"(d{name} assigned, or set to zero, inside the loop over the samples where "
+            f"d{name} += belongs)")
+
+
+def _reversed_keys(local: Local, k: int) -> list[str]:
+    """j:axes: another input read reversed along some axes (a kernel flipped, or not) or
+    with its last two axes swapped, where input k's derivative reads it."""
+    keys = []
+    for j, xj in enumerate(local.ev.inputs):
+        shape = np.shape(xj)
+        if j == k or len(shape) < 1:
+            continue
+        axes = [a for a, size in enumerate(shape) if size > 1]
+        keys += [f"{j}:{a}" for a in axes]
+        if len(shape) >= 3 and shape[-1] > 1 and shape[-2] > 1:
+            keys.append(f"{j}:{len(shape) - 2},{len(shape) - 1}")
+        if len(shape) >= 2 and shape[-1] == shape[-2] > 1:
+            keys.append(f"{j}:T")
+    return keys
+
+
+def _reversed_make(local: Local, k: int, key: str, right: np.ndarray) -> np.ndarray | None:
+    j, how = key.split(":")
+    xj = np.asarray(local.ev.inputs[int(j)], dtype=np.float64)
+    moved = np.swapaxes(xj, -1, -2) if how == "T" else \
+        np.flip(xj, axis=tuple(int(a) for a in how.split(",")))
+    if np.array_equal(moved, xj):
+        return None
+    found = local.at({int(j): np.ascontiguousarray(moved)})
+    return None if found is None else found[k]
+
+
+def _reversed_words(local: Local, k: int, key: str) -> str:
+    j, how = key.split(":")
+    other = local.ev.names[int(j)]
+    if how == "T":
+        return (f"{local.ev.names[k]}'s gradient reads {other} transposed (its last two axes "
+                "swapped) where it needs it as it is")
+    axes = tuple(int(a) for a in how.split(","))
+    where = f"axis {axes[0]}" if len(axes) == 1 else f"axes {axes}"
+    return (f"{local.ev.names[k]}'s gradient reads {other} reversed along {where}: a kernel "
+            "flipped where the backward must not flip it, or not flipped where it must (a "
+            "cross-correlation's backward for its input is a convolution)")
+
+
+def _operand_keys(local: Local, k: int) -> list[str]:
+    """t: the array (another input, or the output) read in place of the factor input k
+    multiplies, for a one-output step whose output input k broadcasts to."""
+    ev = local.ev
+    if len(ev.outputs) != 1:
+        return []
+    out_shape, shape = np.shape(ev.outputs[0]), np.shape(ev.inputs[k])
+    try:
+        if np.broadcast_shapes(shape, out_shape) != tuple(out_shape):
+            return []
+    except ValueError:
+        return []
+    return [str(t) for t, (_, value) in enumerate(_same_shape(local, k))
+            if t != k and np.shape(value) == tuple(out_shape)]
+
+
+def _operand_make(local: Local, k: int, key: str, right: np.ndarray) -> np.ndarray | None:
+    ev = local.ev
+    value = np.asarray(_same_shape(local, k)[int(key)][1], dtype=np.float64)
+    product = np.asarray(ev.upstream[0], dtype=np.float64).reshape(value.shape) * value
+    shape = np.shape(ev.inputs[k])
+    lead = product.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(lead + i for i, size in enumerate(shape)
+                                      if size == 1 and product.shape[lead + i] != 1)
+    return product.sum(axis=axes, keepdims=True).reshape(shape) if axes else \
+        product.reshape(shape)
+
+
+def _operand_words(local: Local, k: int, key: str) -> str:
+    read = _same_shape(local, k)[int(key)][0]
+    name = local.ev.names[k]
+    return (f"{name}'s gradient multiplies grad_output by {read} where it needs what {name} "
+            "multiplies in the forward (the multiply gate hands each factor the other one: "
+            "here it is read from the wrong array)")
+
+
 SOURCES = [
     Slip("upstream", "source", _upstream_keys, _upstream_make, _upstream_words,
          _upstream_label),
@@ -540,6 +803,15 @@ SOURCES = [
     Slip("other_input", "source", _other_keys, _other_make, _other_words),
     Slip("pass_through", "source", _through_keys, _through_make, _through_words),
     Slip("constant", "source", _constant_keys, _constant_make, _constant_words),
+    Slip("product_rule", "source", _product_keys, _product_make, _product_words,
+         lambda key: "statistic_constant" if key == "frozen" else "product_rule"),
+    Slip("other_activation", "source", _activation_keys, _activation_make, _activation_words),
+    Slip("one_sample", "source", _sample_keys, _sample_make, _sample_words),
+    Slip("other_operand", "source", _operand_keys, _operand_make, _operand_words),
+    Slip("operand_reversed", "source", _reversed_keys, _reversed_make, _reversed_words),
+    Slip("copy_not_added", "source", _copy_keys, _copy_make, _copy_words),
+    Slip("untransposed", "source", _untransposed_keys, _untransposed_make,
+         _untransposed_words),
 ]
 
 
