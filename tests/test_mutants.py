@@ -237,6 +237,12 @@ def test_fixed_seed_no_false_alarm(fixed):
 
 
 @pytest.mark.slow
+def test_fixed_seed_exactly_the_changed_arrays_are_flagged(fixed):
+    assert fixed.figures()["wrong arrays flagged"] == 0, "\n".join(
+        describe(kind, c) for kind, c in fixed.misses() if kind == "wrong arrays")
+
+
+@pytest.mark.slow
 def test_fixed_seed_named_mistakes_use_the_node_vocabulary(fixed):
     if not _has_named(fixed):
         pytest.skip("report.named does not exist yet")

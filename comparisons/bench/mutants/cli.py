@@ -49,7 +49,7 @@ def table(figures: dict) -> str:
     lines = ["| figure | value |", "|---|---|"]
     for name, value in figures.items():
         shown = "n/a" if value is None else f"{value:.0%}" if isinstance(value, float) \
-            and name.startswith("named among") else value
+            and " among " in name else value
         lines.append(f"| {name} | {shown} |")
     return "\n".join(lines)
 
