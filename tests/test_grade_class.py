@@ -1,6 +1,7 @@
 """A class in one command (a folder of 30 ``.py`` and ``.ipynb`` submissions, some broken:
-one CSV row each, a Gradescope JSON each, a summary), and Gradescope's autograder built in
-one command, its ``run_autograder`` run in a fake ``/autograder`` tree."""
+one CSV row each, a Gradescope JSON each, a summary; file names of any bytes), and
+Gradescope's autograder built in one command, its ``run_autograder`` run in a fake
+``/autograder`` tree."""
 
 import csv
 import json
@@ -100,6 +101,25 @@ def test_the_folder_is_searched_for_submissions_and_their_jsons_never_collide(tm
     assert json_names(found) == {"alice.ipynb": "alice.ipynb.json",
                                  "alice.py": "alice.py.json",
                                  "bob/09_exercises.ipynb": "bob__09_exercises.json"}
+
+
+def test_file_names_not_utf8_or_with_escapes_are_written_printable(tmp_path, capsys):
+    """A file name is the student's too: one that is not UTF-8 (kept by Linux as bytes) or
+    holds terminal escapes is graded, and shown with those bytes escaped, in the CSV and on
+    the terminal."""
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for name in (b"bad\xff\xfe.py", b"\x1b[2K\rmallory.py", b"alice.py"):
+        (folder / os.fsdecode(name)).write_text(SUBMISSION)
+    grades = tmp_path / "grades.csv"
+    assert cli.main([str(folder), "--csv", str(grades), "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    text = grades.read_text(encoding="utf-8")  # UTF-8, whatever the names
+    rows = {r["submission"]: r for r in csv.DictReader(text.splitlines())}
+    assert set(rows) == {"bad\\xff\\xfe.py", "\\x1b[2K\\x0dmallory.py", "alice.py"}
+    assert all(r["total"] == "90" for r in rows.values())
+    assert "\x1b" not in out + text and "\r" not in out + text
+    assert "bad\\xff\\xfe.py  90/90" in out
 
 
 def test_no_output_is_written_over_a_submission(tmp_path, capsys):

@@ -113,7 +113,7 @@ def test_a_top_level_loop_is_stopped_within_the_budget(tmp_path, monkeypatch):
                     + BY_NAME["sigmoid_right_vectorised"]["source"])
     start = time.perf_counter()
     report = grade(path, timeout=0.5)
-    assert time.perf_counter() - start < 3 * runner.RELOADS + 15
+    assert time.perf_counter() - start < 3 + 15  # stopped once: the next load stops before it
     assert all(r["score"] == 0 for r in report.results)
     assert "the file ran past its time limit of 3 s at line 2 and was stopped" in \
         report.results[0]["output"]

@@ -1,13 +1,20 @@
 """No submission raises its own score by anything its code does: each hostile submission of
 ``tests/gallery/hostile_submissions.py`` (forged output, a patched grader or NumPy, stolen
 frames, the solutions, the project's layers, torch's autograd, the project's files, other
-processes, the grader's memory, the channel forged, ...) gets full marks only on what it
-really answers, as a ``.py`` file and as a notebook; and the channel's reader believes
-nothing it is sent."""
+processes, the grader's memory, the channel forged, a program outside asked through C
+sockets, ...) gets full marks only on what it really answers, as a ``.py`` file and as a
+notebook; the channel's reader believes nothing it is sent, and what the child sends is
+shown cut and printable."""
 
+import io
 import json
 import os
+import socket
 import struct
+import subprocess
+import sys
+import threading
+import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -16,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reference.grading import cli, runner, submission
+from reference.grading import cli, frames, runner, submission
 from reference.grading.exercises import EXERCISES, POINTS
 from reference.grading.exercises import grade as grade_in_process
 from reference.grading.sandbox import wire
@@ -250,3 +257,189 @@ def test_an_exercise_may_allow_an_import_the_others_are_refused(tmp_path, monkey
     results = grade(path).results
     assert results[1]["score"] == POINTS
     assert results[0]["score"] == 0 and "it needs mlxtend" in results[0]["output"]
+
+
+# --- what the kernel refuses: sockets and processes ----------------------------------------
+
+class _Accomplice(threading.Thread):
+    """A program outside the sandbox that answers sigmoid_backward with the model answer
+    on a Unix socket at ``path`` (the protocol of ``reaches_out_through_c_sockets``)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(daemon=True)
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(path)
+        self.server.listen(5)
+        self.server.settimeout(0.2)
+        self.stop, self.connections = threading.Event(), 0
+
+    def run(self) -> None:
+        right = answer("sigmoid_backward")
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with connection:
+                connection.settimeout(5)
+                data, chunk = b"", b"..."
+                while chunk and (len(data) < 8 or
+                                 len(data) < 8 + struct.unpack("<Q", data[:8])[0]):
+                    chunk = connection.recv(1 << 16)
+                    data += chunk
+                if not chunk:
+                    continue
+                case = np.load(io.BytesIO(data[8:]))
+                out = io.BytesIO()
+                np.save(out, right(case["grad_out"], case["out"]))
+                connection.sendall(struct.pack("<Q", len(out.getvalue())) + out.getvalue())
+
+
+def test_no_socket_reaches_a_program_outside_not_even_from_c(tmp_path):
+    """pyzmq makes its sockets in C (no audit event) and Landlock does not cover connecting
+    to a Unix socket by its path: only seccomp, which refuses every new socket, keeps a
+    submission from asking an accomplice outside for the answers."""
+    pytest.importorskip("zmq")
+    accomplice = _Accomplice(str(tmp_path / "watched.json.sock"))
+    accomplice.start()
+    try:
+        report = grade(write(tmp_path, "zmq", ATTACKS["reaches_out_through_c_sockets"]["cells"],
+                             "py"))
+    finally:
+        accomplice.stop.set()
+        accomplice.join()
+    if not report.isolation.endswith("a seccomp filter"):
+        pytest.skip("no seccomp filter on this machine")
+    assert report.results[0]["score"] == 0, report.results[0]
+    assert accomplice.connections == 0
+    assert "no answer from outside" in report.printed
+
+
+SECCOMP_PROBE = """\
+import importlib.util, os, socket, sys, threading
+spec = importlib.util.spec_from_file_location("seccomp", sys.argv[1])
+seccomp = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(seccomp)
+if not seccomp.restrict(processes=False):
+    print("NO SECCOMP")
+    raise SystemExit
+attempts = {
+    "unix socket": lambda: socket.socket(socket.AF_UNIX).connect(sys.argv[2]),
+    "tcp": lambda: socket.socket(socket.AF_INET),
+    "tcp6": lambda: socket.socket(socket.AF_INET6),
+    "udp": lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM),
+    "datagram pair": lambda: socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM),
+    "fork": lambda: os.fork() == 0 and os._exit(0),
+    "posix_spawn": lambda: os.posix_spawn("/bin/true", ["true"], {}),
+}
+for what, attempt in attempts.items():
+    try:
+        attempt()
+        print("REACHED", what)
+    except OSError as error:
+        print("refused", what, error.errno)
+done = []
+thread = threading.Thread(target=done.append, args=[1])
+thread.start()
+thread.join()
+a, b = socket.socketpair()  # a connected pair of Unix stream sockets: asyncio's event loop
+a.sendall(b"ok")
+print("thread" if done else "NO THREAD", b.recv(2).decode())
+"""
+
+
+def test_the_seccomp_filter_refuses_new_sockets_and_processes_but_not_threads(tmp_path):
+    """The kernel's side, whatever the code does from C: no socket (Unix, TCP, UDP), no
+    datagram pair, no new process; threads and a stream socket pair still work."""
+    listener = socket.socket(socket.AF_UNIX)
+    listener.bind(str(tmp_path / "outside.sock"))
+    listener.listen(1)
+    seccomp = Path(runner.__file__).parent / "sandbox" / "seccomp.py"
+    done = subprocess.run([sys.executable, "-c", SECCOMP_PROBE, str(seccomp),
+                           str(tmp_path / "outside.sock")], capture_output=True, text=True,
+                          timeout=60)
+    listener.close()
+    if "NO SECCOMP" in done.stdout:
+        pytest.skip("no seccomp filter on this machine")
+    assert "REACHED" not in done.stdout and done.stdout.count("refused") == 7, done.stdout
+    assert "thread ok" in done.stdout, done.stdout + done.stderr
+
+
+# --- what the child sends: checked, cut, printable ------------------------------------------
+
+@pytest.mark.parametrize("header,words", [
+    ({"kind": "loaded", "defined": [["sigmoid_backward"]]}, "a name is not text"),
+    ({"kind": "loaded", "defined": "sigmoid_backward"}, "not a short list"),
+    ({"kind": "loaded", "defined": ["x"] * 1000}, "not a short list"),
+    ({"kind": "statement", "cell": 0, "statement": "1", "line": 2}, "not a whole number"),
+    ({"kind": "cell", "cell": True}, "not a whole number"),
+    ({"kind": "done", "cell": 0, "raised": ["ValueError"]}, "not text"),
+    ({"kind": "done", "cell": 0, "exit": "0", "where": ["f", "1"]}, "not a whole number"),
+    ({"kind": "answer", "id": 1, "wrote": [[0]], "states": {}}, "not a whole number"),
+    ({"kind": "answer", "id": 1, "wrote": [], "states": {"0": "m"}}, "not a short list"),
+    ({"kind": "answer", "id": 1, "wrote": [], "states": []}, "not a short dict"),
+    ({"kind": "failed", "id": 1}, "neither raised nor exited"),
+    ({"kind": "failed", "id": 1, "raised": "E", "refused": [["a"]]}, "not \\[what, why\\]"),
+    ({"kind": "hello", "landlock": 2**40}, "not a whole number"),
+    ({"kind": "verdict", "score": 10}, "a frame of kind 'verdict'"),
+])
+def test_a_frame_is_believed_only_in_the_shape_its_kind_allows(header, words):
+    with pytest.raises(frames.Malformed, match=words):
+        frames.check(header)
+
+
+def test_the_strings_a_frame_carries_are_cut_and_made_printable():
+    header = frames.check({"kind": "done", "cell": 0, "statement": 3, "raised": "E" * 10**6,
+                           "message": "\r\x1b[2Kx" + "y" * 10**6, "where": ["\x1b]0;t\x07", 4],
+                           "refused": [["a\u202e", "b"]] * 9, "forged": "z" * 10**6})
+    assert len(header["raised"]) < 100 and len(header["message"]) < 400
+    assert header["message"].startswith("\\x0d\\x1b[2Kx") and "forged" not in header
+    assert header["where"] == ["\\x1b]0;t\\x07", 4] and len(header["refused"]) == 3
+    assert header["refused"][0] == ["a\\u202e", "b"]
+
+
+def _control_characters(text: str) -> list[str]:
+    return [c for c in text if unicodedata.category(c).startswith("C") and c != "\n"]
+
+
+@pytest.mark.parametrize("name", ["forges_a_long_note", "forges_the_display"])
+def test_what_the_child_sends_is_cut_and_printable_in_the_report(name, tmp_path):
+    report = grade(write(tmp_path, name, ATTACKS[name]["cells"], "py"))
+    texts = [*report.notes, *(r["output"] for r in report.results)]
+    assert texts and all(len(t) < 1000 for t in texts), max(map(len, texts))
+    assert not [t for t in texts if _control_characters(t)]
+    assert not _control_characters(report.printed)
+
+
+def test_escape_sequences_cannot_forge_the_graders_lines(tmp_path, capsys):
+    path = write(tmp_path, "mallory", ATTACKS["forges_the_display"]["cells"], "py")
+    assert cli.main([str(path), "--seed", "1", "--timeout", "3"]) == 0
+    out = capsys.readouterr().out
+    assert not _control_characters(out), repr(out)
+    assert "\\x1b[2K" in out and "\\x0d" in out  # shown, escaped
+    assert out.count("10/10") == 9  # its forged lines, shown as the text they are
+    assert "total                     0/90" in out
+
+
+# --- what a descriptor reaches ---------------------------------------------------------------
+
+def test_a_descriptor_carries_no_write_outside_its_folder(tmp_path):
+    """Without Landlock the guard alone judges: a file opened for reading outside the child's
+    folder cannot have its mode or times changed through its descriptor."""
+    outside = tmp_path / "outside" / "file.txt"
+    outside.parent.mkdir()
+    outside.write_text("x")
+    outside.chmod(0o640)
+    path = tmp_path / "fd.py"
+    path.write_text("import os\n"
+                    f"fd = os.open({str(outside)!r}, os.O_RDONLY)\n"
+                    "for attempt in (lambda: os.chmod(fd, 0o777), lambda: os.utime(fd, (0, 0)),\n"
+                    "                lambda: os.mkdir('d', dir_fd=fd)):\n"
+                    "    try:\n        attempt()\n        print('WROTE')\n"
+                    "    except OSError as error:\n        print('refused', error)\n")
+    report = runner.grade_submission(submission.read(path, list(EXERCISES)), 0, 3,
+                                     runner.Limits(landlock=False))
+    assert report.printed.count("refused") == 3 and "WROTE" not in report.printed, \
+        report.printed
+    assert outside.stat().st_mode & 0o777 == 0o640 and outside.stat().st_mtime > 0

@@ -2,7 +2,10 @@
 beside exercises that exit, die or swallow signals, printing without newlines or printing
 hundreds of megabytes (the grader's memory stays flat), saved with a byte-order mark, a
 coding line or CRLF, given by a relative path, saved by JupyterLab, VS Code or Colab, with
-magics; and no process a submission starts outlives the grader, nor its SIGTERM."""
+magics (options, %%writefile, a top-level await), with a data set pasted in, with figures
+saved in it, answering in other array types, importing common libraries, using the
+grader's own names, working in its folder; and no process a submission starts outlives the
+grader, nor its SIGTERM."""
 
 import json
 import os
@@ -18,7 +21,8 @@ import pytest
 
 from reference.grading import cli, runner, submission
 from reference.grading.exercises import EXERCISES, POINTS
-from tests.gallery.hostile_submissions import ROBUST
+from reference.grading.sandbox import wire
+from tests.gallery.hostile_submissions import NOTEBOOK_ONLY, ROBUST
 from tests.gallery.model_answers import SOURCES, SUBMISSION
 from tests.test_grade_isolation import grade, write
 
@@ -30,7 +34,8 @@ def _scores(report: runner.Report) -> dict[str, float]:
     return {r["name"]: r["score"] for r in report.results}
 
 
-CASES = [(name, kind) for name in ROBUST for kind in ("py", "ipynb")]
+CASES = [(name, kind) for name in ROBUST for kind in ("py", "ipynb")
+         if not (kind == "py" and name in NOTEBOOK_ONLY)]
 
 
 @pytest.mark.parametrize("name,kind", CASES, ids=[f"{n}-{k}" for n, k in CASES])
@@ -60,6 +65,44 @@ def test_a_file_python_runs_is_graded_as_python_runs_it(encode, tmp_path):
     path = tmp_path / "alice.py"
     path.write_bytes(encode(SUBMISSION))
     compile(path.read_bytes(), str(path), "exec")  # Python itself runs it
+    assert _scores(grade(path)) == FULL
+
+
+def test_a_source_larger_than_a_message_of_the_channel_is_graded(tmp_path):
+    """A data set pasted into the file (17 MB, more than a frame of the channel may hold):
+    the source reaches the child as a file."""
+    path = tmp_path / "big.py"
+    data = "0.123456789," * (17 * 2**20 // 12)
+    path.write_text(f"DATA = {data!r}\n\n" + SUBMISSION)
+    assert path.stat().st_size > wire.MAX_FRAME
+    assert _scores(grade(path)) == FULL
+
+
+@pytest.mark.parametrize("kind", ["py", "ipynb"])
+def test_a_submission_whose_code_is_too_large_says_so(kind, tmp_path, monkeypatch):
+    monkeypatch.setattr(submission, "MAX_BYTES", 2**20)
+    monkeypatch.setattr(submission, "MAX_NOTEBOOK_BYTES", 8 * 2**20)
+    code = SUBMISSION + f"\n\nDATA = {'x' * 2**21!r}\n"
+    path = tmp_path / f"big.{kind}"
+    if kind == "py":
+        path.write_text(code)
+    else:
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), path)
+    with pytest.raises(submission.Ungradable, match="1 MB"):
+        submission.read(path, list(EXERCISES))
+    path.write_text("x" * 9 * 2**20)
+    with pytest.raises(submission.Ungradable, match="larger than (1|8) MB"):
+        submission.read(path, list(EXERCISES))
+
+
+def test_a_notebooks_outputs_do_not_count_toward_its_size(tmp_path, monkeypatch):
+    """Figures and printed data saved with a notebook are not its code."""
+    monkeypatch.setattr(submission, "MAX_BYTES", 2**20)
+    figure = nbformat.v4.new_output("display_data", data={"image/png": "A" * 3 * 2**20})
+    cells = [nbformat.v4.new_code_cell(SUBMISSION, outputs=[figure])]
+    path = tmp_path / "figures.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    assert path.stat().st_size > 3 * 2**20
     assert _scores(grade(path)) == FULL
 
 

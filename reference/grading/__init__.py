@@ -11,9 +11,13 @@ In the grader's process (judging, references, words):
   into cells (nothing of it runs there).
 - ``runner.py``: grading a submission: its code in a child, each exercise judged here on
   answers that come back as data, within its time limit.
-- ``child.py``: the grader's side of that child: started clean, its channel, deadlines, its
-  output kept as a bounded tail; ``processes.py``: stopping it and all it started (a child
-  subreaper, ``/proc``).
+- ``child.py``: the grader's side of that child: started clean, its cells as a file, its
+  channel, deadlines, its output kept as a bounded tail; ``frames.py``: what the grader
+  believes of a frame from it (nothing unchecked); ``watch.py``: its folder and threads
+  watched from outside, and its folder removed however deep; ``processes.py``: stopping it
+  and all it started (a child subreaper, ``/proc``).
+- ``text.py``: what comes from outside (the child's words, file names) made printable and
+  cut, for the terminal, the CSV and the JSON.
 - ``cli.py``: ``python -m reference.grade`` (with ``reference/grade.py``): one submission,
   or a class (``classroom.py``: a folder, a CSV, ``--jobs``); ``autograder.py``: Gradescope's
   results.json and its autograder (``setup.sh``, ``run_autograder``).
@@ -21,8 +25,10 @@ In the grader's process (judging, references, words):
 In the child (standard library and NumPy only, loaded by path):
 
 - ``sandbox/``: the program that runs the student's code (``main.py``: limits, then a guard,
-  then the requests), what the kernel then enforces (``landlock.py``, ``seccomp.py``), and
-  the channel's format (``wire.py``: plain values and arrays, never code), both sides.
+  then the requests), the guard (``guard.py``: an audit hook), what a notebook finds in place
+  of IPython and the grader (``shell.py``), what the kernel then enforces (``landlock.py``,
+  ``seccomp.py``), and the channel's format (``wire.py``: plain values and arrays, never
+  code), both sides.
 """
 
 __all__ = ["grade", "Grade"]

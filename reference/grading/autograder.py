@@ -23,6 +23,8 @@ import time
 import zipfile
 from pathlib import Path
 
+from reference.grading.text import NOTE, printable
+
 ROOT = Path(__file__).resolve().parents[2]
 PRINTED = 2048  # characters of each stream the code printed, in what Gradescope shows
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -35,13 +37,14 @@ def gradescope(report: object) -> dict:
     """Gradescope's autograder results of a graded submission (``runner.Report``)."""
     lines = [f"{len(report.results)} exercises graded on cases drawn at grading time "
              f"(seed {report.seed}); your code ran in {report.isolation}."]
-    lines += [f"Note: {note}" for note in report.notes]
+    lines += [f"Note: {printable(note, NOTE)}" for note in report.notes]
     for what, text in report.streams:
-        lines += [f"What your code printed on {what}; its end:", text[-PRINTED:]]
+        lines += [f"What your code printed on {what}; its end:",
+                  printable(text[-PRINTED:], None, lines=True)]
     return {"score": report.total, "execution_time": round(report.seconds, 2),
             "output": "\n".join(lines),
             "tests": [{"name": r["name"], "score": r["score"], "max_score": r["max_score"],
-                       "output": r["output"], "visibility": "visible"}
+                       "output": printable(r["output"], NOTE), "visibility": "visible"}
                       for r in report.results]}
 
 
@@ -49,6 +52,7 @@ def not_graded(reason: str) -> dict:
     """The results of a submission that could not be graded: 0, and the reason."""
     from reference.grading.exercises import EXERCISES, POINTS
 
+    reason = printable(reason, NOTE)
     return {"score": 0.0, "execution_time": 0.0, "output": f"Not graded: {reason}.",
             "tests": [{"name": name, "score": 0.0, "max_score": float(POINTS),
                        "output": f"{name}: not graded: {reason}.", "visibility": "visible"}

@@ -3,11 +3,14 @@ child's side): starting it clean, talking to it over its channel within deadline
 what it prints as a bounded tail, and stopping it and everything it started.
 
 The child is ``python -I -S -u sandbox/main.py``, in a session of its own, in an empty temporary
-folder, with an environment of a few variables (none of the grader's), its stdin closed,
-its stdout and stderr read by two threads into ``Tail``s (the last 64 KiB kept, the rest
-counted), so that nothing it prints costs the grader memory or makes it wait. Its channel
-is one end of a socket pair (``wire.py``'s frames), passed as a descriptor: cases go out,
-answers come in, and a deadline bounds every wait.
+folder (``work``, the only one it may write), with an environment of a few variables (none
+of the grader's), its stdin closed, its stdout and stderr read by two threads into
+``Tail``s (the last 64 KiB kept, the rest counted), so that nothing it prints costs the
+grader memory or makes it wait. The submission's cells are a file beside that folder, which
+it may only read (a source of any size never crosses the channel). Its channel is one end
+of a socket pair (``wire.py``'s frames), passed as a descriptor: cases go out, answers come
+in, a deadline bounds every wait, and every frame is checked before it is believed
+(``frames.py``). A ``Watch`` stops it when its folder or its threads grow past their limits.
 """
 
 import importlib.machinery
@@ -15,7 +18,6 @@ import importlib.util
 import json
 import os
 import select
-import shutil
 import signal
 import site
 import socket
@@ -27,9 +29,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reference.grading import processes
+from reference.grading import frames, processes
 from reference.grading.sandbox import wire
-from reference.grading.sandbox.main import DENIED
+from reference.grading.sandbox.guard import DENIED
+from reference.grading.watch import Watch, remove_folder
 
 SANDBOX = Path(__file__).parent / "sandbox" / "main.py"
 TAIL_BYTES = 64 * 1024
@@ -46,17 +49,25 @@ class ChildEnded(Exception):
 
 
 class ChildBroken(Exception):
-    """The child sent something that is not a message of the channel."""
+    """The child sent something the grader cannot read: not a message of the channel, or
+    one whose header is not what its kind allows (the sentence says what)."""
 
 
 @dataclass(frozen=True)
 class Limits:
-    """What the child may use: memory and file size (bytes), Landlock and seccomp when the
-    kernel has them, imports allowed although ``DENIED`` (an exercise that needs one), and process
-    creation (never, except for the grader's own tests of its process cleanup)."""
+    """What the child may use: memory and the size of one file (bytes), of its whole folder
+    (bytes, and files and folders in it), threads (``threads`` started from Python, refused
+    past it with a message; ``os_threads`` in all, the process stopped past it), Landlock
+    and seccomp when the kernel has them, imports allowed although ``DENIED`` (an exercise
+    that needs one), and process creation (never, except for the grader's own tests of its
+    process cleanup)."""
 
     memory: int = 4 * 2**30
-    file_size: int = 2**30
+    file_size: int = 256 * 2**20
+    folder_bytes: int = 2**30
+    folder_entries: int = 100_000
+    threads: int = 64
+    os_threads: int = 256
     landlock: bool = True
     seccomp: bool = True
     allow: frozenset = frozenset()
@@ -179,22 +190,30 @@ class Child:
     def __init__(self, limits: Limits, output: Output) -> None:
         self.limits, self.output = limits, output
         self.process: subprocess.Popen | None = None
+        self.watch: Watch | None = None
         self.hello: dict = {}
 
-    def start(self) -> None:
+    def start(self, cells: list[tuple[str, str]] = ()) -> None:
+        """Start the child with ``cells`` ((file name, source) each) in its cells file."""
         processes.become_subreaper()  # its orphans stay below the grader (idempotent)
-        self.folder = tempfile.mkdtemp(prefix="grading-")
+        self.base = os.path.realpath(tempfile.mkdtemp(prefix="grading-"))
+        self.folder = os.path.join(self.base, "work")
+        os.mkdir(self.folder, 0o700)
+        cells_file = os.path.join(self.base, "cells.json")
+        with open(cells_file, "w", encoding="utf-8") as f:
+            json.dump([list(cell) for cell in cells], f)
         self.before = processes.children() | LIVE
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         paths = _search_path()
+        limits = self.limits
         config = {"fd": theirs.fileno(), "parent": os.getpid(), "tmp": self.folder,
-                  "paths": paths, "prefixes": [sys.prefix, sys.base_prefix, sys.exec_prefix],
-                  "denied_paths": _off_limits(paths, self.limits.denied_paths,
-                                                                self.limits.allow),
-                  "allow": sorted(self.limits.allow), "memory": self.limits.memory,
-                  "file_size": self.limits.file_size, "landlock": self.limits.landlock,
-                  "seccomp": self.limits.seccomp,
-                  "processes": self.limits.processes}
+                  "cells": cells_file, "paths": paths,
+                  "prefixes": [sys.prefix, sys.base_prefix, sys.exec_prefix],
+                  "denied_paths": _off_limits(paths, limits.denied_paths, limits.allow),
+                  "allow": sorted(limits.allow), "memory": limits.memory,
+                  "file_size": min(limits.file_size, limits.folder_bytes),
+                  "threads": limits.threads, "landlock": limits.landlock,
+                  "seccomp": limits.seccomp, "processes": limits.processes}
         environment = {"PATH": "/usr/bin:/bin", "HOME": self.folder, "TMPDIR": self.folder,
                        "MPLCONFIGDIR": self.folder, "MPLBACKEND": "Agg", "LANG": "C.UTF-8",
                        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -213,6 +232,9 @@ class Child:
             os.close(err_write)
             theirs.close()
         LIVE.add(self.process.pid)
+        self.watch = Watch(self.process.pid, self.folder, limits.folder_bytes,
+                           limits.folder_entries, limits.os_threads)
+        self.watch.start()
         self.readers = [threading.Thread(target=_drain, args=(fd, tail, self.stop_reading),
                                          daemon=True)
                         for fd, tail in ((out_read, self.output.stdout),
@@ -234,6 +256,12 @@ class Child:
             raise RuntimeError(f"the grader's sandbox said {hello.get('kind')!r} first")
         self.hello = hello
 
+    def ended(self) -> str:
+        """How the child ended, in words (why the grader stopped it, when it did)."""
+        if self.watch is not None and self.watch.reason is not None:
+            return self.watch.reason
+        return describe_end(self.process.returncode)
+
     def send(self, message: bytes, deadline: float) -> None:
         """One message, within the deadline; ``ChildEnded`` when the child is gone."""
         data = memoryview(wire.frame(message))
@@ -244,7 +272,7 @@ class Child:
             _, ready, _ = select.select([], [self.channel], [], min(left, 0.25))
             if not ready:
                 if self.process.poll() is not None:
-                    raise ChildEnded(describe_end(self.process.returncode))
+                    raise ChildEnded(self.ended())
                 continue
             try:
                 sent = self.channel.send(data)
@@ -260,8 +288,9 @@ class Child:
             try:
                 message = self.frames.next()
                 if message is not None:
-                    return wire.decode(message, refs=refs)
-            except wire.WireError as error:
+                    header, arrays = wire.decode(message, refs=refs)
+                    return frames.check(header), arrays
+            except (wire.WireError, frames.Malformed) as error:
                 raise ChildBroken(str(error)) from None
             left = deadline - time.monotonic()
             if left <= 0:
@@ -269,7 +298,7 @@ class Child:
             ready, _, _ = select.select([self.channel], [], [], min(left, 0.25))
             if not ready:
                 if self.process.poll() is not None:
-                    raise ChildEnded(describe_end(self.process.returncode))
+                    raise ChildEnded(self.ended())
                 continue
             try:
                 data = self.channel.recv(1 << 16)
@@ -290,11 +319,13 @@ class Child:
             self.process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return "it closed the grader's channel"
-        return describe_end(self.process.returncode)
+        return self.ended()
 
     def stop(self) -> None:
         """SIGKILL the child and everything it started (adopted orphans included); close
-        its channel and pipes; remove its folder."""
+        its channel and pipes; remove its folders."""
+        if self.watch is not None:
+            self.watch.stop()  # before the child is reaped: its pid is not reused meanwhile
         if self.process is not None:
             processes.stop_tree(self.process.pid, adopted_from=self.before | LIVE)
             self.process.wait()
@@ -304,4 +335,4 @@ class Child:
             reader.join(timeout=2.0)
         if getattr(self, "channel", None) is not None:
             self.channel.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_folder(self.base)

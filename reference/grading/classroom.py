@@ -5,7 +5,9 @@ summary with the time per submission.
 A folder is searched with its sub-folders (one folder per student, as course sites export
 them, or all files side by side) for ``.ipynb`` and ``.py`` files, hidden ones and
 ``.ipynb_checkpoints`` left out. A submission that cannot be graded is recorded with 0 and
-the reason, in the CSV and in its JSON. No output is written over an input. With ``--jobs
+the reason, in the CSV and in its JSON. No output is written over an input. Names and
+reasons are shown printable (``text.py``): a file name that is not UTF-8 or holds escape
+sequences cannot break the CSV or the terminal. With ``--jobs
 N`` each worker process grades its submissions, one at a time, as the single command does
 (a subreaper of its own, dying with the grader).
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 from reference.grading import autograder, processes
 from reference.grading.child import Limits
 from reference.grading.exercises import EXERCISES, POINTS
+from reference.grading.text import NOTE, file_name, printable
 
 PROG = "python -m reference.grade"
 SKIPPED = ("__pycache__", ".ipynb_checkpoints")
@@ -118,9 +121,9 @@ def _csv(rows: list[tuple[str, dict]]) -> str:
     writer.writerow(["submission", *EXERCISES, "total", "max", "status", "reason", "seconds"])
     for name, row in rows:
         scores = [f"{row['scores'].get(e, 0.0):g}" for e in EXERCISES]
-        writer.writerow([name, *scores, f"{sum(row['scores'].values()):g}",
-                         f"{POINTS * len(EXERCISES):g}", row["status"], row["reason"],
-                         f"{row['seconds']:.1f}"])
+        writer.writerow([file_name(name, None), *scores, f"{sum(row['scores'].values()):g}",
+                         f"{POINTS * len(EXERCISES):g}", row["status"],
+                         printable(row["reason"], NOTE), f"{row['seconds']:.1f}"])
     return out.getvalue()
 
 
@@ -132,7 +135,7 @@ def _summary(rows: list[tuple[str, dict]], seconds: float, jobs: int, seed: int)
     return (f"{len(rows)} submissions: {graded} graded, {len(rows) - graded} not graded; "
             f"{statistics.mean(times):.1f} s per submission (median "
             f"{statistics.median(times):.1f} s, the slowest {slowest[1]['seconds']:.1f} s: "
-            f"{slowest[0]}); {int(minutes)} min {rest:.0f} s in all with {jobs} "
+            f"{file_name(slowest[0])}); {int(minutes)} min {rest:.0f} s in all with {jobs} "
             f"job{'s' if jobs > 1 else ''}; cases drawn from --seed {seed}")
 
 
@@ -155,7 +158,7 @@ def grade_class(inputs: list[Path], seed: int, timeout: float, jobs: int,
     bar = tqdm(total=len(found), unit="submission", file=sys.stderr, disable=None)
     if jobs == 1:
         for name, path in found:
-            bar.set_postfix_str(name[-30:])
+            bar.set_postfix_str(file_name(name)[-30:])
             rows[name] = grade_one(str(path), seed, timeout, denied)
             bar.update()
     else:
@@ -172,14 +175,15 @@ def grade_class(inputs: list[Path], seed: int, timeout: float, jobs: int,
         if targets:
             autograder.write(targets[name], row["json"])
         total = sum(row["scores"].values())
-        print(f"{name}  " + (f"{total:g}/{POINTS * len(EXERCISES):g}  ({row['seconds']:.1f} s)"
-                             if row["status"] == "graded" else
-                             f"0/{POINTS * len(EXERCISES):g}  {row['status']}: {row['reason']}"))
+        print(f"{file_name(name, None)}  " + (
+            f"{total:g}/{POINTS * len(EXERCISES):g}  ({row['seconds']:.1f} s)"
+            if row["status"] == "graded" else
+            f"0/{POINTS * len(EXERCISES):g}  {row['status']}: {printable(row['reason'], NOTE)}"))
     if csv_path is not None:
         target = Path(os.path.realpath(csv_path))
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        temporary.write_text(_csv(ordered))
+        temporary.write_text(_csv(ordered), encoding="utf-8")
         temporary.replace(target)
     print(_summary(ordered, time.monotonic() - start, jobs, seed))
     return 1 if any(row["status"] == "error" for _, row in ordered) else 0

@@ -136,12 +136,13 @@ def _single(args: argparse.Namespace, seed: int) -> int:
     from reference.grading.exercises import EXERCISES
     from reference.grading.runner import grade_submission
     from reference.grading.submission import Ungradable, read
+    from reference.grading.text import NOTE, printable
 
     path = args.inputs[0]
     try:
         submission = read(path, list(EXERCISES))
     except Ungradable as why:
-        print(f"{PROG}: cannot grade {why}", file=sys.stderr)
+        print(f"{PROG}: cannot grade {printable(why, NOTE)}", file=sys.stderr)
         if args.json is not None:
             autograder.write(args.json, autograder.not_graded(str(why)))
         return 2
@@ -154,11 +155,12 @@ def _single(args: argparse.Namespace, seed: int) -> int:
     width = max(len(r["name"]) for r in report.results)
     for r in report.results:
         verdict = r["output"].split(": ", 1)[1] if ": " in r["output"] else r["output"]
-        print(f"{r['name']:<{width}}  {r['score']:>4g}/{r['max_score']:g}  {verdict}")
+        print(f"{r['name']:<{width}}  {r['score']:>4g}/{r['max_score']:g}  "
+              f"{printable(verdict, NOTE)}")
     most = sum(r["max_score"] for r in report.results)
     print(f"{'total':<{width}}  {report.total:>4g}/{most:g}  (cases drawn from --seed {seed})")
     for note in report.notes:
-        print(f"note: {note}")
+        print(f"note: {printable(note, NOTE)}")
     if args.json is not None:
         autograder.write(args.json, autograder.gradescope(report))
     return 0

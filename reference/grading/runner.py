@@ -8,9 +8,13 @@ references, the mistakes' fingerprints and the verdicts never leave this process
 
 One exercise's fate is its own. A call that runs past the time limit has its child killed
 (and everything it started) and a fresh child runs the submission again for the exercises
-left; so does a child that ends (``os._exit``, a crash). ``sys.exit`` inside a function is
-caught in the child and costs that exercise only. A cell that runs past its own limit or
-ends the process is skipped from that statement on in the next child (``Session``).
+left; so does a child that ends (``os._exit``, a crash, a limit of the grader's). ``sys.exit``
+inside a function is caught in the child and costs that exercise only. A cell that runs past
+its own limit, ends the process or sends what the grader cannot read is skipped from that
+statement on in the next child (``Session``). Each load of the submission has its own time
+limit (a slow but honest top level is not refused for being loaded again), and each
+exercise may start at most ``MAX_RESTARTS`` children: one that exhausts them scores 0, and
+the next exercise has its own.
 """
 
 import builtins
@@ -31,12 +35,12 @@ from reference.grading.child import (
 from reference.grading.exercises import ALLOWED_IMPORTS, EXERCISES, POINTS, grade
 from reference.grading.sandbox import wire
 from reference.grading.submission import Submission
+from reference.grading.text import printable
 
-LOAD_BUDGET = 60.0  # seconds for a .py file's top level (a notebook: NOTEBOOK_BUDGET)
-NOTEBOOK_BUDGET = 180.0  # seconds for all of a notebook's cells
+LOAD_BUDGET = 60.0  # seconds for a .py file's top level, each time it is loaded
+NOTEBOOK_BUDGET = 180.0  # seconds for all of a notebook's cells, each time
 CELL_MIN = 20.0  # seconds a notebook cell may always take (its imports, a small training)
-RELOADS = 2.0  # a submission's loading, again and again after restarts: at most this many
-MAX_RESTARTS = 8
+MAX_RESTARTS = 8  # children started for one exercise, at most
 
 
 class _Stop(BaseException):
@@ -50,10 +54,6 @@ class _Stop(BaseException):
 
 class _Restart(Exception):
     """The child died or ran out of time while loading: run the submission again."""
-
-
-def _int(value: object, default: int = -1) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 def _raised(header: dict) -> BaseException:
@@ -127,8 +127,8 @@ class Remote:
             raise _Stop(f"its process ended inside {self.name} ({error})") from None
         except ChildBroken as error:
             self.session.discard()
-            raise _Stop(f"it broke the grader's channel inside {self.name} ({error})") \
-                from None
+            raise _Stop(f"its process sent something the grader cannot read inside "
+                        f"{self.name} ({error})") from None
         finally:
             self.left -= time.monotonic() - start
         return self._answer(header, arrays)
@@ -139,31 +139,32 @@ class Remote:
                 self.held.setdefault(self.handles[id(value)], value)
 
     def _answer(self, header: dict, arrays: list) -> object:
+        """The answer of a checked frame (``frames.check``): its value, what it wrote into
+        its array arguments, the keys of the dicts the child keeps."""
         kind = header["kind"]
         if kind == "unreadable":
-            return wire.Opaque(f"answer that cannot be read ({str(header.get('message'))})")
+            return wire.Opaque(f"answer that cannot be read ({header['message']})")
         if kind == "failed":
             if "exit" in header:
-                raise _Stop(f"it exited with sys.exit({str(header['exit'])[:40]}) inside "
-                            f"{self.name}")
+                raise _Stop(f"it exited with sys.exit({header['exit']}) inside {self.name}")
             refusal = _refusal(header)
             if refusal:
                 raise _Stop(refusal)
             raise _raised(header)
         value = header.get("value")
         if not isinstance(value, list) or len(value) != 2 or not isinstance(value[1], list):
-            raise _Stop("it broke the grader's channel (a malformed answer)")
+            self.session.discard()
+            raise _Stop(f"its process sent something the grader cannot read inside "
+                        f"{self.name} (a malformed answer)")
         answer, written = value
-        for k, new in zip(header.get("wrote") or [], written):
-            k = _int(k)
+        for k, new in zip(header["wrote"], written):
             if 0 <= k < len(arrays) and isinstance(new, np.ndarray):
                 self._write(arrays[k], new)
-        states = header.get("states")
-        for handle, keys in (states.items() if isinstance(states, dict) else []):
-            state = self.held.get(int(handle) if str(handle).isdigit() else -1)
-            if state is not None and isinstance(keys, list):
+        for handle, keys in header["states"].items():
+            state = self.held.get(int(handle) if handle.isdigit() else -1)
+            if state is not None:
                 state.clear()
-                state.update(dict.fromkeys((str(k) for k in keys), "(kept by the child)"))
+                state.update(dict.fromkeys(keys, "(kept by the child)"))
         return answer
 
     @staticmethod
@@ -183,7 +184,7 @@ class CellState:
     statement: int
     line: object
     kind: str  # raised, exit, timeout, ended, broken, not run
-    header: dict
+    header: dict  # checked (``frames.check``), or the grader's own
 
 
 class Session:
@@ -196,13 +197,12 @@ class Session:
         py = submission.kind == "py"
         self.cell_budget = LOAD_BUDGET if py else max(2 * timeout, CELL_MIN)
         self.load_budget = LOAD_BUDGET if py else NOTEBOOK_BUDGET
-        self.loading_left = RELOADS * self.load_budget
         self.child: Child | None = None
         self.skip: dict[int, int] = {}  # cell index -> the statement it stops at
         self.states: dict[int, CellState] = {}
         self.defined: set[str] = set()
-        self.restarts = -1
-        self.gave_up: str | None = None
+        self.started = 0  # children started for the exercise being graded
+        self.gave_up: str | None = None  # for good: no load can ever finish
         self.landlock, self.seccomp = 0, False
 
     def discard(self) -> None:
@@ -210,60 +210,63 @@ class Session:
             self.child.stop()
             self.child = None
 
+    def begin(self) -> None:
+        """A new exercise: its own budget of restarts."""
+        self.started = 0
+
     def ready(self) -> bool:
-        """A child with the submission loaded (False when it cannot be had: ``gave_up``)."""
-        while self.child is None and self.gave_up is None:
-            self.restarts += 1
-            if self.restarts > MAX_RESTARTS:
-                self.gave_up = f"its code stopped its process {MAX_RESTARTS} times"
-            elif self.loading_left <= 0:
-                self.gave_up = (f"running its code again after a stop took all of its "
-                                f"loading time ({RELOADS * self.load_budget:g} s)")
-            else:
-                self.child = Child(self.limits, self.output)
-                self.child.start()
-                self.landlock = _int(self.child.hello.get("landlock"), 0)
-                self.seccomp = self.child.hello.get("seccomp") is True
-                try:
-                    self._load()
-                except _Restart:
-                    self.discard()
+        """A child with the submission loaded; False when there is none to be had for this
+        exercise (``why_not`` says why)."""
+        while self.child is None and self.gave_up is None and self.started < MAX_RESTARTS:
+            self.started += 1
+            self.child = Child(self.limits, self.output)
+            self.child.start([(cell.filename, cell.source) for cell in self.submission.cells])
+            self.landlock = self.child.hello["landlock"]
+            self.seccomp = self.child.hello["seccomp"]
+            try:
+                self._load()
+            except _Restart:
+                self.discard()
         return self.child is not None
 
+    def why_not(self) -> str:
+        """Why ``ready`` found no child for this exercise."""
+        return self.gave_up or f"its code stopped its process {MAX_RESTARTS} times while it " \
+                               "was loaded again for this exercise"
+
     def _load(self) -> None:
+        """Run the cells in the new child, within the load's own time limit, noting where
+        each stopped; ``_Restart`` when the child must be replaced."""
         cells = self.submission.cells
         message, _ = wire.encode(
             {"kind": "load", "module": "submission" if self.submission.kind == "py"
              else "__main__", "file": self.submission.path.name if
              self.submission.kind == "py" else None, "names": list(EXERCISES),
-             "skip": [[c, s] for c, s in self.skip.items()]},
-            [[cell.filename, cell.source] for cell in cells])
+             "await": self.submission.kind != "py",
+             "skip": [[c, s] for c, s in self.skip.items()]})
         start = time.monotonic()
-        end = start + min(self.load_budget, self.loading_left)
+        end = start + self.load_budget
         cell, statement, line, cell_end = None, 0, None, end
         try:
             self.child.send(message, end)
             while True:
                 header, _ = self.child.receive(min(cell_end, end))
-                kind, index = header["kind"], _int(header.get("cell"))
+                kind, index = header["kind"], header.get("cell", -1)
                 if kind == "cell" and 0 <= index < len(cells):
                     cell, statement, line = index, 0, None
                     cell_end = time.monotonic() + self.cell_budget
                 elif kind == "statement" and index == cell:
-                    statement, line = max(0, _int(header.get("statement"), 0)), \
-                        header.get("line")
+                    statement, line = max(0, header["statement"]), header["line"]
                 elif kind == "done" and index == cell:
                     if "raised" in header or "exit" in header:
                         self.states[cell] = CellState(
-                            _int(header.get("statement"), 0), line,
+                            max(0, header.get("statement", 0)), line,
                             "exit" if "exit" in header else "raised", header)
                     elif "stopped" not in header:
                         self.states.pop(cell, None)
                     cell, cell_end = None, end
                 elif kind == "loaded":
-                    found = header.get("defined")
-                    self.defined = {n for n in found if n in EXERCISES} \
-                        if isinstance(found, list) else set()
+                    self.defined = set(header["defined"]) & set(EXERCISES)
                     return
         except ChildTimeout:
             self._stopped(cell, statement, line, "timeout", {"total": end < cell_end})
@@ -271,8 +274,6 @@ class Session:
             self._stopped(cell, statement, line, "ended", {"how": str(error)})
         except ChildBroken as error:
             self._stopped(cell, statement, line, "broken", {"how": str(error)})
-        finally:
-            self.loading_left -= time.monotonic() - start
 
     def _stopped(self, cell: int | None, statement: int, line: object, kind: str,
                  header: dict) -> None:
@@ -306,11 +307,11 @@ class Session:
             refusal = _refusal(header)
             if refusal:
                 return f"{code} stopped at {at}: {refusal}"
-            message = str(header.get("message", ""))
-            return f"{code} raised {str(header.get('raised'))[:60]} at {at}" + \
+            message = header.get("message", "")
+            return f"{code} raised {header.get('raised')} at {at}" + \
                 (f" ({message})" if message else "")
         if state.kind == "exit":
-            return f"{code} called sys.exit({str(header.get('exit'))[:40]}) at {at}"
+            return f"{code} called sys.exit({header.get('exit')}) at {at}"
         if state.kind == "timeout" and header.get("total") and s.kind != "py":
             return (f"{code} ran past the time its cells may take ({self.load_budget:g} s in "
                     f"all) at {here} and was stopped")
@@ -321,7 +322,8 @@ class Session:
         if state.kind == "ended":
             return f"{code} ended its process at {here} ({header.get('how')})"
         if state.kind == "broken":
-            return f"{code} broke the grader's channel at {here}"
+            return f"{code}'s process sent something the grader cannot read at {here} " \
+                   f"({header.get('how')})"
         return f"{s.subject(index)} was not run: the submission's loading time " \
                f"({self.load_budget:g} s) ran out"
 
@@ -384,8 +386,9 @@ def _isolation(landlock: int, seccomp: bool) -> str:
 
 def _grade_one(session: Session, name: str, seed: int, timeout: float) -> dict:
     began = time.monotonic()
+    session.begin()
     if not session.ready():
-        return _result(name, 0, f"{name}: not graded: {session.gave_up}.")
+        return _result(name, 0, f"{name}: not graded: {session.why_not()}.")
     if name not in session.defined:
         return _result(name, 0, f"{name}: {session.missing(name)}.")
     try:
@@ -423,7 +426,8 @@ def grade_submission(submission: Submission, seed: int, timeout: float,
     main = next(iter(sessions.values()))
     streams = [(f"{name}: {tail.total:,} bytes" + (f", the last {tail.limit:,} kept"
                                                   if tail.total > tail.limit else ""),
-                tail.text()) for name, tail in (("stdout", output.stdout),
-                                                ("stderr", output.stderr)) if tail.total]
+                printable(tail.text(), None, lines=True))
+               for name, tail in (("stdout", output.stdout), ("stderr", output.stderr))
+               if tail.total]
     return Report(results, main.notes(), streams, _isolation(main.landlock, main.seccomp), seed,
                   time.monotonic() - start)

@@ -5,9 +5,15 @@ or CR line ends: ``importlib.util.decode_source``) and is one cell. A ``.ipynb``
 (nbformat 3, or 4.0 to 4.5, as JupyterLab, VS Code or Colab save it) gives its code cells,
 each turned into Python by IPython's ``TransformerManager`` (``%magic`` and ``!shell``
 become ``get_ipython()`` calls, which the child answers: ``sandbox.Shell``). Each cell is
-parsed here: a cell with a syntax error is set aside with the reason (the others still
-run), and where each exercise's name is bound (``def``, assignment, import) is noted, so
-that an exercise missing after the run can be told why.
+parsed here (a notebook's top-level ``await`` as IPython runs it): a cell with a syntax
+error is set aside with the reason (the others still run), and where each exercise's name
+is bound (``def``, assignment, import) is noted, so that an exercise missing after the run
+can be told why.
+
+A submission's size is its code's: a ``.py`` file of at most ``MAX_BYTES``, a notebook
+whose code cells hold at most that much (its outputs, figures included, do not count; the
+file itself may be up to ``MAX_NOTEBOOK_BYTES``). The code reaches the child as a file,
+never over the channel, whatever its size.
 """
 
 import ast
@@ -16,7 +22,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_BYTES = 50 * 2**20  # a notebook with its figures is a few megabytes
+MAX_BYTES = 50 * 2**20  # of code: a data set pasted into a file is a few megabytes
+MAX_NOTEBOOK_BYTES = 512 * 2**20  # of a notebook with its outputs (figures, printed data)
+NOTEBOOK_FLAGS = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # as IPython parses
 
 
 class Ungradable(Exception):
@@ -118,6 +126,10 @@ def _code_cells(path: Path, data: bytes) -> list[tuple[int, str]]:
     return found
 
 
+def _megabytes(size: int) -> str:
+    return f"{size // 2**20} MB"
+
+
 def _notebook(path: Path, data: bytes) -> tuple[list[Cell], dict[int, tuple[str, str]]]:
     try:
         from IPython.core.inputtransformer2 import TransformerManager
@@ -127,13 +139,18 @@ def _notebook(path: Path, data: bytes) -> tuple[list[Cell], dict[int, tuple[str,
             return "\n".join("# " + line if line.lstrip().startswith(("%", "!")) else line
                              for line in source.splitlines()) + "\n"
     cells, problems = [], {}
-    for number, source in _code_cells(path, data):
+    code = _code_cells(path, data)
+    size = sum(len(source.encode("utf-8", "surrogatepass")) for _, source in code)
+    if size > MAX_BYTES:
+        raise Ungradable(f"{path}: its code cells hold more than {_megabytes(MAX_BYTES)} "
+                         "(its outputs left aside); keep data in files of their own")
+    for number, source in code:
         try:
             python = transform(source)
         except Exception:  # noqa: BLE001 - IPython's own parsing gave up: Python's decides
             python = source
         try:
-            ast.parse(python, f"<cell {number}>")
+            compile(python, f"<cell {number}>", "exec", NOTEBOOK_FLAGS, dont_inherit=True)
         except SyntaxError as error:
             problems[number] = (f"your cell {number} has a syntax error at line "
                                 f"{error.lineno}: {error.msg}", source)
@@ -146,10 +163,12 @@ def _notebook(path: Path, data: bytes) -> tuple[list[Cell], dict[int, tuple[str,
     return cells, problems
 
 
-def _bindings(cells: list[Cell], names: list[str]) -> dict[str, list[tuple[int, int, int]]]:
+def _bindings(cells: list[Cell], names: list[str], flags: int
+              ) -> dict[str, list[tuple[int, int, int]]]:
     found: dict[str, list[tuple[int, int, int]]] = {}
     for index, cell in enumerate(cells):
-        for number, statement in enumerate(ast.parse(cell.source).body):
+        tree = compile(cell.source, cell.filename, "exec", flags, dont_inherit=True)
+        for number, statement in enumerate(tree.body):
             bound, todo = set(), [statement]
             while todo:  # the module's own names: not a function's or a class's locals
                 node = todo.pop()
@@ -178,14 +197,18 @@ def read(path: Path, names: list[str]) -> Submission:
     suffix = path.suffix.lower()
     if suffix not in (".py", ".ipynb"):
         raise Ungradable(f"{path}: not a notebook (.ipynb) or a Python file (.py)")
-    if path.stat().st_size > MAX_BYTES:
-        raise Ungradable(f"{path}: larger than {MAX_BYTES // 2**20} MB")
+    size, limit = path.stat().st_size, MAX_BYTES if suffix == ".py" else MAX_NOTEBOOK_BYTES
+    if size > limit:
+        raise Ungradable(f"{path}: larger than {_megabytes(limit)}" + (
+            "; keep data in files of their own" if suffix == ".py" else
+            " even with its outputs; clear them (Edit > Clear All Outputs) and submit it "
+            "again"))
     try:
         data = path.read_bytes()
     except OSError as error:
         raise Ungradable(f"{path}: cannot be read ({error.strerror})") from None
     if suffix == ".py":
-        cells, problems = _python(path, data), {}
+        cells, problems, flags = _python(path, data), {}, ast.PyCF_ONLY_AST
     else:
-        cells, problems = _notebook(path, data)
-    return Submission(path, suffix[1:], cells, problems, _bindings(cells, names))
+        (cells, problems), flags = _notebook(path, data), NOTEBOOK_FLAGS
+    return Submission(path, suffix[1:], cells, problems, _bindings(cells, names, flags))

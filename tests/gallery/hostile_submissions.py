@@ -9,7 +9,8 @@ test watches (an attacker may know both). ``{RIGHT:name}`` is the model answer t
 exercise (``model_answers.py``), for the honest parts.
 
 ``ROBUST`` is the same for right answers under hard conditions: each must get full marks on
-``earned``.
+``earned``. ``NOTEBOOK_ONLY`` entries of either are written in IPython's syntax (magics,
+shell lines): graded as notebooks only.
 """
 
 ALL = ["sigmoid_backward", "relu_backward", "dense_backward", "softmax_cross_entropy",
@@ -165,14 +166,22 @@ ATTACKS = {
                   "        return layer.backward(grad_out)\n"],
     },
     "reaches_past_python": {
-        "why": "ctypes, cffi, code objects from bytes, marshal, gc, and loading an extension "
-               "module from a file it wrote",
+        "why": "ctypes, cffi, code objects from bytes or with other constants (directly, "
+               "through functools.partial, after a trace function), marshal, gc",
         "earned": [],
         "cells": ["import sys, types, marshal, gc\nimport numpy as np\n"
                   "for attempt in ('import ctypes', 'import cffi', 'import _ctypes',\n"
                   "                'gc.get_objects()', 'marshal.loads(marshal.dumps(compile(\"1\", "
                   "\"x\", \"eval\")))',\n"
                   "                '(lambda: 0).__code__.replace(co_code=b\"\")',\n"
+                  "                'f = lambda: (1, 2)\\n'\n"
+                  "                'f.__code__ = f.__code__.replace(co_consts=())',\n"
+                  "                'import functools\\nf = lambda: (1, 2)\\n'\n"
+                  "                'functools.partial(f.__code__.replace, co_consts=())'\n"
+                  "                '(co_name=\"g\")',\n"
+                  "                'sys.settrace(None)\\ndef g(f):\\n'\n"
+                  "                '    return f.__code__.replace(co_name=\"h\")\\n'\n"
+                  "                'g(lambda: 0)',\n"
                   "                'import numba', 'import sqlite3'):\n"
                   "    try:\n"
                   "        exec(attempt)\n"
@@ -281,9 +290,110 @@ ATTACKS = {
                   "    return np.zeros_like(out) if not answers else answers\n",
                   "{RIGHT:relu_backward}"],
     },
+    "forges_malformed_frames": {
+        "why": "writes frames the grader's reader accepts but whose fields are of the wrong "
+               "types (an unhashable name in 'loaded', a list as an array index)",
+        "earned": [],
+        "cells": ["import os, json, stat, struct\nimport numpy as np\n\n\n"
+                  "def forge(header):\n"
+                  "    head = json.dumps(header).encode()\n"
+                  "    body = struct.pack('<I', len(head)) + head\n"
+                  "    data = struct.pack('<Q', len(body)) + body\n"
+                  "    for fd in range(3, 64):\n"
+                  "        try:\n"
+                  "            if stat.S_ISSOCK(os.fstat(fd).st_mode):\n"
+                  "                os.write(fd, data)\n"
+                  "        except OSError:\n"
+                  "            pass\n\n\n"
+                  "forge({'kind': 'loaded', 'defined': [['sigmoid_backward']]})\n\n\n"
+                  "{RIGHT:sigmoid_backward}",  # after the forged frame: its cell stops there
+                  "def relu_backward(grad_out, x):\n"
+                  "    forge({'kind': 'answer', 'id': 1, 'wrote': [[0]], 'states': [],\n"
+                  "           'value': [[0.0], []]})\n"
+                  "    return grad_out * (x > 0)\n"],
+    },
+    "forges_a_long_note": {
+        "why": "forges a cell that raised with a 5 MB message (the child cuts its own "
+               "messages; a forged one is not), then 'loaded' with nothing defined",
+        "earned": [],
+        "cells": ["import os, json, stat, struct\nimport numpy as np\n\n\n"
+                  "def forge(header):\n"
+                  "    head = json.dumps(header).encode()\n"
+                  "    body = struct.pack('<I', len(head)) + head\n"
+                  "    data = struct.pack('<Q', len(body)) + body\n"
+                  "    for fd in range(3, 64):\n"
+                  "        try:\n"
+                  "            if stat.S_ISSOCK(os.fstat(fd).st_mode):\n"
+                  "                os.write(fd, data)\n"
+                  "        except OSError:\n"
+                  "            pass\n\n\n"
+                  "forge({'kind': 'cell', 'cell': 0})\n"
+                  "forge({'kind': 'done', 'cell': 0, 'statement': 0, 'raised': 'ValueError' * "
+                  "1000,\n       'message': 'x' * (5 * 2**20)})\n"
+                  "forge({'kind': 'loaded', 'defined': []})\n",
+                  "{RIGHT:sigmoid_backward}"],
+    },
+    "forges_the_display": {
+        "why": "puts terminal escape sequences (carriage return, erase line, cursor moves, "
+               "hidden text) in its messages to rewrite the grader's lines as full marks",
+        "earned": [],
+        "cells": ["import numpy as np\n"
+                  "OK = 'OK (equal to the reference to float64 round-off).'\n\n\n"
+                  "def fake(name):\n"
+                  "    return f'\\r\\x1b[2K{name:<21}    10/10  {OK}\\x1b[8m\\u202e'\n",
+                  *[f"def {n}(*args, **kwargs):\n    raise ValueError(fake({n!r}))\n"
+                    for n in ALL],
+                  "raise RuntimeError('\\x1b[0m\\x1b[1A\\r\\x1b[25C90\\x1b[1B\\r'\n"
+                  "                   '\\x1b[2K\\x1b[8m')\n"],
+    },
+    "reaches_out_through_c_sockets": {
+        "why": "asks a program outside (listening on a Unix socket by its path) for the "
+               "answers through pyzmq, whose sockets are made in C and meet no audit hook",
+        "earned": [],
+        "cells": ["import io, struct\nimport numpy as np\n"
+                  "try:\n"
+                  "    import zmq\n"
+                  "    CONTEXT = zmq.Context()\n"
+                  "except BaseException as error:\n"
+                  "    print('refused zmq', type(error).__name__)\n\n\n"
+                  "def ask(**arrays):\n"
+                  "    s = CONTEXT.socket(zmq.STREAM)\n"
+                  "    s.setsockopt(zmq.LINGER, 0)\n"
+                  "    s.setsockopt(zmq.RCVTIMEO, 1500)\n"
+                  "    s.connect('ipc://{TARGET}.sock')\n"
+                  "    peer = s.getsockopt(zmq.ROUTING_ID)\n"
+                  "    buffer = io.BytesIO()\n"
+                  "    np.savez(buffer, **arrays)\n"
+                  "    data = buffer.getvalue()\n"
+                  "    s.send_multipart([peer, struct.pack('<Q', len(data)) + data])\n"
+                  "    data = b''\n"
+                  "    while len(data) < 8 or len(data) < 8 + struct.unpack('<Q', data[:8])[0]:\n"
+                  "        data += s.recv_multipart()[1]\n"
+                  "    return np.load(io.BytesIO(data[8:]))\n",
+                  "def sigmoid_backward(grad_out, out):\n"
+                  "    try:\n"
+                  "        return ask(grad_out=grad_out, out=out)\n"
+                  "    except BaseException as error:\n"
+                  "        print('no answer from outside:', type(error).__name__)\n"
+                  "        return np.zeros_like(out)\n"],
+    },
+    "hands_over_float32_gradients": {
+        "why": "backprop's gradients rounded to float32 (and W0's off by 0.05 %), so that a "
+               "checker following their dtype would hold them to float32's 1e-3",
+        "earned": [],
+        "cells": ["import numpy as np\n",
+                  "{RIGHT:backprop_steps}\n_exact = backprop_steps\n\n\n"
+                  "def backprop_steps(params, X, Y):\n"
+                  "    grads, steps = _exact(params, X, Y)\n"
+                  "    grads[0] = grads[0] * 1.0005\n"
+                  "    return ([g.astype(np.float32).astype(np.float64) for g in grads],\n"
+                  "            {k: v.astype(np.float32) for k, v in steps.items()})\n\n\n"
+                  "def backprop(params, X, Y):\n"
+                  "    return backprop_steps(params, X, Y)[0]\n"],
+    },
 }
 
-NOTEBOOK_ONLY = {"shell_escapes_in_a_notebook"}  # IPython syntax: not a .py file
+NOTEBOOK_ONLY = {"shell_escapes_in_a_notebook", "notebook_magics_with_options"}  # IPython's
 
 ROBUST = {
     "prints_without_newlines": {
@@ -312,5 +422,79 @@ ROBUST = {
                   "            pass\n",
                   "def softmax_cross_entropy(logits, Y):\n"
                   "    os.kill(os.getpid(), signal.SIGSEGV)\n"],
+    },
+    "ends_its_process_in_eight_exercises": {
+        "earned": ["backprop_steps"],  # each stop costs its own exercise only
+        "cells": ["import os\nimport numpy as np\n",
+                  *[f"def {n}(*args, **kwargs):\n    os._exit(1)  # unfinished\n"
+                    for n in ALL[:-1]],
+                  "{RIGHT:backprop_steps}",
+                  "os._exit(2)  # a last experiment that ends the process as it loads\n"],
+    },
+    "works_in_its_own_folder": {
+        "earned": ["sigmoid_backward", "relu_backward"],
+        "cells": ["import os, pathlib, shutil, tempfile\nimport numpy as np\n"
+                  "np.save('w.npy', np.zeros(3))\n"
+                  "os.makedirs('figures/run1', exist_ok=True)\n"
+                  "pathlib.Path('out').mkdir()\n"
+                  "tempfile.mkdtemp()\n"
+                  "with tempfile.TemporaryDirectory() as scratch:\n"
+                  "    np.save(os.path.join(scratch, 'x.npy'), np.ones(2))\n"
+                  "shutil.copy('w.npy', 'w2.npy')\n"
+                  "os.replace('w2.npy', 'w3.npy')\n"
+                  "os.rename('w3.npy', 'figures/w.npy')\n"
+                  "os.chmod('w.npy', 0o600)\n"
+                  "os.utime('w.npy')\n"
+                  "shutil.rmtree('figures')\n"
+                  "{RIGHT:sigmoid_backward}",
+                  "{RIGHT:relu_backward}"],
+    },
+    "answers_in_other_array_types": {
+        "earned": ["sigmoid_backward", "relu_backward", "dropout_forward",
+                   "dropout_backward"],
+        "cells": ["import array\nimport numpy as np\n",
+                  "def sigmoid_backward(grad_out, out):\n"
+                  "    g, h = np.asarray(grad_out, np.longdouble), np.asarray(out, np.longdouble)\n"
+                  "    return g * h * (1 - h)  # extended precision: more exact, not less\n",
+                  "def relu_backward(grad_out, x):\n"
+                  "    return np.asarray(grad_out * (x > 0), np.longdouble)\n",
+                  "def dropout_forward(x, keep, p):\n"
+                  "    return [array.array('d', row) for row in x * keep / (1 - p)]\n",
+                  "def dropout_backward(grad_out, keep, p):\n"
+                  "    return memoryview(np.ascontiguousarray(grad_out * keep / (1 - p)))\n"],
+    },
+    "imports_common_libraries": {
+        "earned": ["sigmoid_backward", "relu_backward"],
+        "cells": ["import asyncio\nimport joblib\nimport hypothesis\n"
+                  "from tqdm.auto import tqdm\nimport numpy as np\n"
+                  "for _ in tqdm(range(3), disable=True):\n    pass\n"
+                  "{RIGHT:sigmoid_backward}",
+                  "{RIGHT:relu_backward}\n"
+                  "assert joblib.Parallel(n_jobs=1)(joblib.delayed(abs)(-1) for _ in "
+                  "range(2)) == [1, 1]\n"],
+    },
+    "uses_the_graders_names": {
+        "earned": ALL,
+        "cells": ["import numpy as np\n",
+                  *[f"from reference.grading import grade, Grade\n\n\n"
+                    f"verdict: Grade = grade({n!r}, lambda *args: None)\n"
+                    f"assert isinstance(verdict, Grade) and verdict.ok, verdict\n"
+                    f"print(verdict.ok, verdict.points)\n\n\n{{RIGHT:{n}}}" for n in ALL]],
+    },
+    "notebook_magics_with_options": {
+        "earned": ["sigmoid_backward", "relu_backward", "dense_backward",
+                   "softmax_cross_entropy"],
+        "cells": ["import numpy as np\n",
+                  "{RIGHT:sigmoid_backward}\n"
+                  "g, h = np.ones((64, 32)), np.full((64, 32), 0.5)\n"
+                  "%timeit -n 3 -r 1 sigmoid_backward(g, h)\n"
+                  "%time sigmoid_backward(g, h)\n"
+                  "{RIGHT:relu_backward}",
+                  "%%writefile layers.py\nimport numpy as np\n\n\n{RIGHT:dense_backward}",
+                  "from layers import dense_backward\n",
+                  "%%timeit -n 2 -r 1 y = 1\nx = y + 1\n",
+                  "async def warm_up():\n    await asyncio.sleep(0.01)\n    return 1\n\n\n"
+                  "import asyncio\nready = await warm_up()\n\n\n"
+                  "{RIGHT:softmax_cross_entropy}"],
     },
 }

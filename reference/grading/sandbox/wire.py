@@ -10,7 +10,9 @@ JSON object is always a tag:
 ``{"d": [[k, v]]}`` a dict
 ``{"a": [dtype, shape, offset]}``  an array of numbers, booleans or text, its bytes at
                     ``offset`` in the message's bytes (``{"a": ["O", shape, [...]]}``: an
-                    array of Python objects, each one tagged)
+                    array of Python objects, each one tagged); extended precision
+                    (``np.longdouble``) crosses as float64, an ``array.array`` or a
+                    ``memoryview`` of numbers as an array
 ``{"s": [dtype, offset]}``  a NumPy scalar
 ``{"c": [re, im]}`` a complex number
 ``{"m": [data, mask]}``  a masked array
@@ -25,6 +27,7 @@ bytes it claims, nesting is bounded, and nothing is unpickled. Standard library 
 only: the child loads this file by its path (``sandbox/main.py``), before its guard is on.
 """
 
+import array
 import json
 import re
 import struct
@@ -92,7 +95,9 @@ class _Writer:
                 return {"o": "array too large"}
             return {"a": ["O", list(a.shape), [self.value(v, 1) for v in a.reshape(-1)]]}
         if not _DTYPE.fullmatch(a.dtype.str):
-            return {"o": f"array of {a.dtype}"}
+            if a.dtype.kind not in "fc":
+                return {"o": f"array of {a.dtype}"}
+            a = a.astype(np.float64 if a.dtype.kind == "f" else np.complex128)  # longdouble
         self.arrays.append(a)
         return {"a": [a.dtype.str, list(a.shape), self.blob(np.ascontiguousarray(a).tobytes())]}
 
@@ -101,6 +106,8 @@ class _Writer:
         if depth > MAX_DEPTH or self.items > MAX_ITEMS:
             return {"o": "value nested too deeply or too large"}
         if isinstance(v, np.generic):  # before float: np.float64 is a float too
+            if not _DTYPE.fullmatch(v.dtype.str) and v.dtype.kind in "fc":
+                v = (np.float64 if v.dtype.kind == "f" else np.complex128)(v)  # longdouble
             if not _DTYPE.fullmatch(v.dtype.str):
                 return {"o": type(v).__name__}
             return {"s": [v.dtype.str, self.blob(np.asarray(v).tobytes())]}
@@ -123,6 +130,12 @@ class _Writer:
                 return {"h": self.state.setdefault(id(v), len(self.state))}
             return {"d": [[self.value(k, depth + 1), self.value(x, depth + 1)]
                           for k, x in v.items()]}
+        if isinstance(v, (array.array, memoryview)):
+            try:  # a buffer of numbers (array.array("d", ...)): an array of them
+                a = np.asarray(v)
+            except (TypeError, ValueError):
+                return {"o": type(v).__name__}
+            return self.array(a) if a.dtype.kind in "biufc" else {"o": type(v).__name__}
         if hasattr(v, "__array__") or hasattr(v, "__array_interface__"):
             try:
                 a = np.asarray(v)
