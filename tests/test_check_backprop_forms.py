@@ -530,7 +530,10 @@ def test_a_wrong_gradient_rounded_to_float32_numbers_is_not_loosened():
 def test_a_float32_computation_handed_over_as_float64_keeps_float32s_tolerance():
     student = Student()
     X, Y = data(12, 5, 3)
-    as32 = (lambda loss: float(np.float32(loss)))
+
+    def as32(loss):
+        return float(np.float32(loss))
+
     for grad_fn in (_rounded(student, loss_as=as32), _rounded(student, return_loss=False)):
         report = check_backprop(grad_fn, init(UNITS), X, Y)
         assert report.ok, str(report)

@@ -349,9 +349,9 @@ class Bilinear:
 
     def forward(self, x1, x2, W, b):
         self.x1, self.x2, self.W = x1, x2, W
-        O = W.shape[0]
-        y = np.empty((x1.shape[0], O))
-        for o in range(O):
+        n_out = W.shape[0]
+        y = np.empty((x1.shape[0], n_out))
+        for o in range(n_out):
             y[:, o] = np.sum((x1 @ W[o]) * x2, axis=1)
         return y + b
 
@@ -683,7 +683,8 @@ CASES = [
           "The slope gradient is averaged over the batch instead of summed.",
           {"alpha"}, _make_prelu(PReLUMeanSlope)),
     _case("prelu/relu_copy", "slope forgotten in dx",
-          "The input gradient is copied from ReLU, so negative inputs pass back zero instead of alpha*dout.",
+          "The input gradient is copied from ReLU, so negative inputs pass back zero instead of "
+          "alpha*dout.",
           {"x"}, _make_prelu(PReLUForgetsSlope)),
     # RMSNorm
     _case("rmsnorm", "correct", None, set(), _make_rmsnorm(rmsnorm_backward)),
@@ -691,7 +692,8 @@ CASES = [
           "The gain gradient sums dout*x instead of dout*xhat.",
           {"g"}, _make_rmsnorm(rmsnorm_backward_dg_uses_x)),
     _case("rmsnorm/r_constant", "term dropped",
-          "The root-mean-square r is treated as a constant, so dx = dout*g/r misses the term through r.",
+          "The root-mean-square r is treated as a constant, so dx = dout*g/r misses the term "
+          "through r.",
           {"x"}, _make_rmsnorm(rmsnorm_backward_r_constant)),
     _case("rmsnorm/mean_wrong_axis", "mean over wrong axis",
           "The mean of dxhat*xhat is taken over the batch axis instead of the feature axis.",
@@ -699,10 +701,12 @@ CASES = [
     # max pooling
     _case("maxpool1d", "correct", None, set(), _make_maxpool(maxpool1d_backward)),
     _case("maxpool1d/assign", "= instead of +=",
-          "With overlapping windows the routed gradient is assigned with = instead of accumulated with +=.",
+          "With overlapping windows the routed gradient is assigned with = instead of accumulated "
+          "with +=.",
           {"x"}, _make_maxpool(maxpool1d_backward_assign)),
     _case("maxpool1d/no_offset", "window offset forgotten",
-          "The argmax inside a window is used as a position in the whole row, without adding the window start.",
+          "The argmax inside a window is used as a position in the whole row, without adding the "
+          "window start.",
           {"x"}, _make_maxpool(maxpool1d_backward_no_offset)),
     # depthwise convolution
     _case("dwconv1d", "correct", None, set(), _make_dwconv(dwconv1d_backward)),
@@ -710,7 +714,8 @@ CASES = [
           "The input gradient uses the flipped kernel although the forward is a cross-correlation.",
           {"x"}, _make_dwconv(dwconv1d_backward_flipped)),
     _case("dwconv1d/dw_reset_in_loop", "accumulator reset in loop",
-          "The weight gradient is zeroed inside the batch loop, so only the last sample contributes.",
+          "The weight gradient is zeroed inside the batch loop, so only the last sample "
+          "contributes.",
           {"w"}, _make_dwconv(dwconv1d_backward_dw_reset)),
     # bilinear
     _case("bilinear", "correct", None, set(), _make_bilinear(Bilinear)),
@@ -734,7 +739,8 @@ CASES = [
           "dV is computed as dzg^T x (PyTorch's (out, in) layout), the transpose of what V needs.",
           {"V"}, _make_glu(glu_backward_dV_transposed)),
     _case("glu/inplace_cache", "hostile: writes into the cache",
-          "The cached sigmoid is overwritten in place with s*(1-s), so a second backward on the same cache is wrong.",
+          "The cached sigmoid is overwritten in place with s*(1-s), so a second backward on the "
+          "same cache is wrong.",
           {"x", "W", "V"}, _make_glu(glu_backward_inplace_cache)),
     # hinge loss
     _case("hinge", "correct", None, set(), _make_hinge(hinge_backward)),
@@ -750,7 +756,8 @@ CASES = [
           "The gradient divides by the padded length T instead of the number of unmasked steps.",
           {"x"}, _make_masked_mean(masked_mean_backward_divide_by_T)),
     _case("masked_mean/kept_buffer", "hostile: buffer kept across calls",
-          "The gradient is accumulated into a module-level buffer that is never zeroed, so every later call adds to the last.",
+          "The gradient is accumulated into a module-level buffer that is never zeroed, so every "
+          "later call adds to the last.",
           {"x"}, _make_masked_mean(masked_mean_backward_kept_buffer)),
     # embedding
     _case("embedding", "correct", None, set(), _make_embedding(embedding_backward)),
@@ -914,7 +921,8 @@ def self_check(verbose: bool = True) -> None:
         else:
             n_bugs += 1
             if m["first"] != wrong:
-                problems.append(f"{name}: measured {m['first']} != declared {wrong} ({m['errors']})")
+                problems.append(f"{name}: measured {m['first']} != declared {wrong}"
+                                f" ({m['errors']})")
             if m["second"] != m["first"] or m["alias"] or m["dout_changed"]:
                 problems.append(f"{name}: non-hostile case behaves hostile: {m}")
         if verbose:

@@ -90,8 +90,10 @@ def main() -> dict:
     print(f"  bugs detected (NOT OK):              {totals['bugs_detected']}/{totals['bugs']}"
           f"  (hostile {totals['hostile_detected']}/{totals['hostile']})")
     print(f"  exact rows flagged (== wrong):       {totals['exact_rows']}/{n_cases}")
-    print(f"  NOT OK with a sentence:              {totals['not_ok_with_sentence']}/{totals['not_ok']}")
-    print(f"  non-hostile bugs with named slips:   {totals['nonhostile_named']}/{totals['nonhostile_bugs']}")
+    print(f"  NOT OK with a sentence:              "
+          f"{totals['not_ok_with_sentence']}/{totals['not_ok']}")
+    print(f"  non-hostile bugs with named slips:   "
+          f"{totals['nonhostile_named']}/{totals['nonhostile_bugs']}")
     print(f"  crashes:                             {totals['crashes']}")
     return totals
 

@@ -335,7 +335,7 @@ def _check(grad_fn: Callable, params: object, X_user: object, Y_user: object,
         not e.made and not declared
     if unusual:
         diagnosis.append(_unusual_sentence(conv, r.n))
-    diagnosis += _precision_notes(r, user, carried_by, first.loss_itemsize)
+    diagnosis += _precision_notes(r, user, carried_by, first.loss_itemsize, s.rtol)
     known = any(row["ok"] for row in rows) or (e.exact and bool(e.made))
     conventions = {"layout": pair.layout_words(layout[0], r.arrangement.ambiguous)}
     if known:
@@ -752,8 +752,9 @@ def _carried(r: _Read, G: Leaves, pairing: object, user: list, first: Result,
     A float32 or float16 array carries its dtype's. A float64 array whose values are all
     float32 numbers carries float32's only with evidence that the computation ran in float32:
     the loss carries float32's, or the parameters or X do, or (with no loss returned) every
-    gradient array whose values say anything does, and there are two or more. Without it the array is held to float64's tolerance, so rounding a
-    wrong gradient to float32 numbers cannot buy it float32's tolerance.
+    gradient array whose values say anything does, and there are two or more. Without it
+    the array is held to float64's tolerance, so rounding a wrong gradient to float32
+    numbers cannot buy it float32's tolerance.
     """
     arrays = [to_numpy(G.values[pairing.pairs[leaf]]) if user[c] is not None else None
               for c, leaf in enumerate(r.leaf_of)]
@@ -772,9 +773,10 @@ def _carried(r: _Read, G: Leaves, pairing: object, user: list, first: Result,
             for a, b in zip(arrays, by_values)]
 
 
-def _precision_notes(r: _Read, user: list, carried_by: list[int], loss_itemsize: int
-                     ) -> list[str]:
-    """Notes on precision: gradients that carry less than float64, said with their arrays."""
+def _precision_notes(r: _Read, user: list, carried_by: list[int], loss_itemsize: int,
+                     rtol: float | None = None) -> list[str]:
+    """Notes on precision: gradients that carry less than float64, said with their arrays
+    and the tolerance they are held to (``rtol`` where the caller gave one)."""
     low = [r.canonical[c] for c, (u, b) in enumerate(zip(user, carried_by))
            if u is not None and b < 8]
     notes = []
@@ -784,8 +786,9 @@ def _precision_notes(r: _Read, user: list, carried_by: list[int], loss_itemsize:
         notes.append(f"Note: {join(low)} carr{'ies' if len(low) == 1 else 'y'} float32's "
                      "precision" + (" although your parameters are float64 (your function "
                                     "computes in float32)" if float64 else "")
-                     + f", so {'it is' if len(low) == 1 else 'they are'} held to float32's "
-                     "tolerance (1e-3); the other arrays to their own.")
+                     + (f", so {'it is' if len(low) == 1 else 'they are'} held to float32's "
+                        "tolerance (1e-3); the other arrays to their own." if rtol is None else
+                        f"; every array is held to the rtol given ({rtol:.0e})."))
     if loss_itemsize == 4 and not low:
         notes.append("Note: your loss carries float32's precision (it was computed in "
                      "float32), so it is checked at float32's.")
