@@ -31,9 +31,19 @@ import inspect
 import json
 import os
 import tempfile
+from collections.abc import Callable, Generator, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # only for the annotations: loading the plugin imports no checker
+    from numpy.typing import ArrayLike
+
+    from reference.checking.backprop.check import BackpropReport
+    from reference.checking.function.report import FunctionReport
+    from reference.checking.layer.check import LayerReport
+    from reference.checking.optimizer.check import OptimizerReport
 
 # The checkers' keyword arguments, the keys of the marker and of the checks_<key> options:
 # the type of the configuration-file option, or None for a key the marker alone can give
@@ -207,22 +217,25 @@ class Checks:
         self.node, self.config = node, config
         self.reports: list = []
 
-    def backprop(self, grad_fn, params, X, Y, **kwargs):
+    def backprop(self, grad_fn: Callable,
+                 params: "Sequence[ArrayLike] | Mapping[str, ArrayLike]", X: "ArrayLike",
+                 Y: "ArrayLike", **kwargs: object) -> "BackpropReport":
         """``reference.check_backprop(grad_fn, params, X, Y, **kwargs)``, recorded."""
         __tracebackhide__ = True
         return self._run("backprop", (grad_fn, params, X, Y), kwargs)
 
-    def layer(self, forward, backward, *inputs, **kwargs):
+    def layer(self, forward: Callable, backward: Callable, *inputs: object,
+              **kwargs: object) -> "LayerReport":
         """``reference.check_layer(forward, backward, *inputs, **kwargs)``, recorded."""
         __tracebackhide__ = True
         return self._run("layer", (forward, backward, *inputs), kwargs)
 
-    def optimizer(self, step_fn, **kwargs):
+    def optimizer(self, step_fn: Callable, **kwargs: object) -> "OptimizerReport":
         """``reference.check_optimizer(step_fn, **kwargs)``, recorded."""
         __tracebackhide__ = True
         return self._run("optimizer", (step_fn,), kwargs)
 
-    def function(self, fn, *inputs, **kwargs):
+    def function(self, fn: object, *inputs: object, **kwargs: object) -> "FunctionReport":
         """``reference.check_function(fn, *inputs, **kwargs)`` (a PyTorch custom autograd
         Function), recorded."""
         __tracebackhide__ = True
@@ -242,7 +255,7 @@ class Checks:
             pytest.fail(str(report), pytrace=False)
         return report
 
-    def defaults(self, checker) -> dict:
+    def defaults(self, checker: Callable) -> dict:
         """The configuration file's, then the markers' (the nearest last) keyword arguments
         that ``checker`` takes."""
         takes = {key for key in _keywords(checker)
@@ -317,7 +330,8 @@ def _sentence(entry: dict) -> str:
 
 # --- the summary section and the JSON file ---------------------------------------------------
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
     records = config.stash.get(records_key, [])
     if not records:
         return
@@ -417,7 +431,8 @@ def pytest_assertrepr_compare(config: pytest.Config, op: str, left: object,
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """``assert report`` on a report that is NOT OK: pytest shows the report's repr, which is
     its text; where the assertion's message holds only part of it, the whole text is added
     under the failure (only for the report the failing statement asserted)."""

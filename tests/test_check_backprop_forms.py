@@ -550,3 +550,18 @@ def test_a_float32_computation_handed_over_as_float64_keeps_float32s_tolerance()
 
     report = check_backprop(grad_fn, [p.astype(np.float64) for p in params32], X, Y)
     assert report.ok, str(report)
+
+
+def test_a_float32_bias_loosens_itself_alone_not_a_wrong_float64_weight_beside_it():
+    student = Student()
+    X, Y = data(12, 5, 3)
+
+    def grad_fn(params, X, Y):
+        loss, grads = student(params, X, Y)
+        return loss, [grads[0] * 1.0005, grads[1].astype(np.float32), *grads[2:]]
+
+    report = check_backprop(grad_fn, init(UNITS), X, Y)
+    assert not report.ok, str(report)
+    assert rows(report) == {"W0": False, "b0": True, "W1": True, "b1": True}
+    tolerances = {row["name"]: row["tolerance"] for row in report.params}
+    assert tolerances["W0"] == 1e-6 and tolerances["b0"] == 1e-3

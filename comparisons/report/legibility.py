@@ -19,6 +19,7 @@ legend's place.
 """
 
 import struct
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -30,13 +31,17 @@ from matplotlib.patches import Patch
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+if TYPE_CHECKING:  # only for the annotations
+    from matplotlib.axis import Axis
+    from matplotlib.backend_bases import RendererBase
+
 SHOWN_FLOOR_PX = 9.0  # the smallest text a reader is shown, in CSS pixels
 STEP_PX = 3.0  # lines are sampled this often along each segment
 CLEARANCE_PX = 2.0  # a legend keeps this far from a mark
 GAP_PX = 2.0  # the least space between two tick labels
 
 
-def laid_out(fig: Figure, dpi: float | None = None):
+def laid_out(fig: Figure, dpi: float | None = None) -> "RendererBase":
     """The figure laid out as it will be drawn (at ``dpi``, so that pixels are the PNG's),
     nothing rendered; its renderer."""
     if dpi is not None:
@@ -137,7 +142,7 @@ def legends(fig: Figure) -> list[tuple[Legend, Axes | None]]:
     return found + [(legend, None) for legend in fig.legends]
 
 
-def _shown_tick_labels(axis, renderer) -> list[tuple[str, Bbox]]:
+def _shown_tick_labels(axis: "Axis", renderer: "RendererBase") -> list[tuple[str, Bbox]]:
     """(text, box) of each tick label of ``axis`` that is drawn (its tick inside the view)."""
     low, high = sorted(axis.get_view_interval())
     slack = 1e-9 * abs(high - low)
@@ -150,7 +155,7 @@ def _shown_tick_labels(axis, renderer) -> list[tuple[str, Bbox]]:
     return boxes
 
 
-def legend_problems(fig: Figure, renderer=None) -> list[str]:
+def legend_problems(fig: Figure, renderer: "RendererBase | None" = None) -> list[str]:
     renderer = renderer or laid_out(fig)
     out = []
     for legend, owner in legends(fig):
@@ -171,7 +176,7 @@ def legend_problems(fig: Figure, renderer=None) -> list[str]:
     return out
 
 
-def tick_problems(fig: Figure, renderer=None) -> list[str]:
+def tick_problems(fig: Figure, renderer: "RendererBase | None" = None) -> list[str]:
     renderer = renderer or laid_out(fig)
     out = []
     for ax in fig.axes:
@@ -220,7 +225,7 @@ def axis_problems(fig: Figure) -> list[str]:
 
 
 def problems(fig: Figure, dpi: float, width: int, shown_width: float,
-             renderer=None) -> list[str]:
+             renderer: "RendererBase | None" = None) -> list[str]:
     """Every problem of the figure as drawn at ``dpi`` into a PNG ``width`` pixels wide,
     shown at most ``shown_width`` pixels wide; one sentence each. ``renderer``: the figure
     is laid out already (it was just saved), measure it as it is."""

@@ -5,7 +5,9 @@ each with the names of the arrays it changed.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -44,7 +46,7 @@ class Case:
         """(params, X, Y) as the pass receives them."""
         return given(self.arch, canonical(self.arch))
 
-    def grad_fn(self):
+    def grad_fn(self) -> Callable:
         label = "pass" if self.mutation is None else \
             f"mutant seed={self.seed} line={self.mutation.line} {self.mutation.operator}"
         return compile_source(self.source, label)
@@ -74,7 +76,8 @@ def original(arch: Architecture) -> Case:
     return Case(arch, source)
 
 
-def classify(case: Case, mutation: mutate.Mutation, base: tuple, inputs: tuple):
+def classify(case: Case, mutation: mutate.Mutation, base: tuple, inputs: tuple
+             ) -> Case | Literal["raised", "structure", "equivalent"]:
     """The kept Case, or why the mutant is dropped: "raised", "structure", "equivalent"."""
     arch = case.arch
     try:

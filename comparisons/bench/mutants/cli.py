@@ -9,8 +9,12 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from comparisons.arguments import Parser
+
+if TYPE_CHECKING:  # only for the annotation: the yardstick loads the checker and torch
+    from comparisons.bench.mutants.yardstick import Check
 
 PROG = "python -m comparisons.bench.mutants"
 
@@ -54,7 +58,7 @@ def table(figures: dict) -> str:
     return "\n".join(lines)
 
 
-def describe(kind: str, check) -> str:
+def describe(kind: str, check: "Check") -> str:
     """One failure: what, where, and the last line of the report or the traceback."""
     case, m = check.case, check.case.mutation
     lines = [f"- {kind}: {case.arch.describe()}"]

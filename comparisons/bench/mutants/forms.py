@@ -12,6 +12,10 @@ import numpy as np
 
 from comparisons.bench.mutants.architectures import Architecture
 
+# params as an architecture's code holds them: a list (W0, b0, W1, ...), Nielsen's
+# (biases, weights), or a dict by key
+Params = list[np.ndarray] | tuple[list[np.ndarray], list[np.ndarray]] | dict[str, np.ndarray]
+
 
 class StructureError(ValueError):
     """A grad_fn's answer is not shaped like its params."""
@@ -95,7 +99,8 @@ def given(arch: Architecture, canon: Canonical) -> tuple:
     return params, X, Y
 
 
-def copied(params, X: np.ndarray, Y: np.ndarray) -> tuple:
+def copied(params: Params, X: np.ndarray, Y: np.ndarray
+           ) -> tuple[Params, np.ndarray, np.ndarray]:
     """A deep copy of (params, X, Y), so a grad_fn that writes into them changes nothing."""
     if isinstance(params, dict):
         params = {k: v.copy() for k, v in params.items()}
@@ -106,7 +111,7 @@ def copied(params, X: np.ndarray, Y: np.ndarray) -> tuple:
     return params, X.copy(), Y.copy()
 
 
-def split(arch: Architecture, returned) -> tuple[float | None, object]:
+def split(arch: Architecture, returned: object) -> tuple[float | None, object]:
     """(loss or None, gradients) from what ``grad_fn`` returned."""
     if not arch.returns_loss:
         return None, returned
@@ -118,7 +123,7 @@ def split(arch: Architecture, returned) -> tuple[float | None, object]:
     return float(loss.reshape(())), returned[1]
 
 
-def named_arrays(arch: Architecture, grads) -> dict[str, np.ndarray]:
+def named_arrays(arch: Architecture, grads: object) -> dict[str, np.ndarray]:
     """name -> gradient array, checked to be shaped like the params (StructureError if not)."""
     names = array_names(arch)
     if arch.container == "list":

@@ -8,6 +8,7 @@ and the checker's location(s) of what the line computes (``writer.Source.where``
 
 import ast
 import copy
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -43,7 +44,8 @@ class Mutation:
         return out
 
 
-def context(grad_fn_source: Source, run) -> operators.Context:
+def context(grad_fn_source: Source, run: Callable[[Source], dict[str, object]]
+            ) -> operators.Context:
     """The kind of each local of the pass (("array", shape), ("list",), ("number",)), read
     by ``run(source)``, which must call the pass compiled from the source it receives: here
     the pass is rewritten to return ``locals()`` at its end."""

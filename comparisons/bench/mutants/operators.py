@@ -61,7 +61,7 @@ def _mentions_count(node: ast.AST) -> bool:
 
 # expression operators ---------------------------------------------------------------------
 
-def binary_operator(node, ctx):
+def binary_operator(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """+ <-> -, * <-> /, @ -> *, ** -> *."""
     if isinstance(node, ast.BinOp) and type(node.op) in SWAPPED_OPS:
         return [_new(node, op=SWAPPED_OPS[type(node.op)]())]
@@ -70,7 +70,7 @@ def binary_operator(node, ctx):
     return []
 
 
-def operands_swapped(node, ctx):
+def operands_swapped(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """a - b -> b - a (also / @ **), np.dot(a, b) -> np.dot(b, a), a.dot(b) -> b.dot(a)."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Sub, ast.Div, ast.MatMult,
                                                             ast.Pow)):
@@ -84,7 +84,7 @@ def operands_swapped(node, ctx):
     return []
 
 
-def _matmul_operands(node) -> list[ast.AST]:
+def _matmul_operands(node: ast.AST) -> list[ast.AST]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
         return [node.left, node.right]
     if isinstance(node, ast.Call) and _is_np(node, "dot"):
@@ -94,7 +94,7 @@ def _matmul_operands(node) -> list[ast.AST]:
     return []
 
 
-def _transposable(node, ctx) -> list[ast.AST]:
+def _transposable(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """The operands of ``node`` that may gain a ``.T``: a product's, or square arrays in
     elementwise arithmetic."""
     operands = _matmul_operands(node)
@@ -104,7 +104,7 @@ def _transposable(node, ctx) -> list[ast.AST]:
     return operands
 
 
-def transpose_added(node, ctx):
+def transpose_added(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``node`` with ``.T`` on one of its operands (an operand of a product, or a square
     array in elementwise arithmetic)."""
     out = []
@@ -118,7 +118,7 @@ def transpose_added(node, ctx):
     return out
 
 
-def transpose_removed(node, ctx):
+def transpose_removed(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``a.T`` -> ``a``; ``a.transpose()`` -> ``a``."""
     if isinstance(node, ast.Attribute) and node.attr == "T":
         return [copy.deepcopy(node.value)]
@@ -127,7 +127,7 @@ def transpose_removed(node, ctx):
     return []
 
 
-def axis_changed(node, ctx):
+def axis_changed(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``axis=0`` <-> ``axis=1``, or the axis removed (a keyword or ``.sum(0)``)."""
     if not isinstance(node, ast.Call):
         return []
@@ -145,13 +145,13 @@ def axis_changed(node, ctx):
     return out
 
 
-def keepdims_removed(node, ctx):
+def keepdims_removed(node: ast.AST, ctx: Context) -> list[ast.AST]:
     if isinstance(node, ast.Call) and any(kw.arg == "keepdims" for kw in node.keywords):
         return [_new(node, keywords=[k for k in node.keywords if k.arg != "keepdims"])]
     return []
 
 
-def constant_changed(node, ctx):
+def constant_changed(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """1 -> 2 or 0.5, 2 -> 1, 0.5 -> 1, 0 -> 1, c -> 2c or c/2."""
     if not (isinstance(node, ast.Constant) and type(node.value) in (int, float)):
         return []
@@ -165,7 +165,7 @@ def constant_changed(node, ctx):
     return [ast.Constant(type(c)(v) if float(v).is_integer() else v) for v in values]
 
 
-def batch_division(node, ctx):
+def batch_division(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``x / n`` -> ``x`` or ``x / (2 * n)``; ``1 / m * x`` -> ``x`` (n the batch size)."""
     if not isinstance(node, ast.BinOp):
         return []
@@ -180,7 +180,7 @@ def batch_division(node, ctx):
     return []
 
 
-def term_deleted(node, ctx):
+def term_deleted(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``a + b`` -> ``a`` or ``b``; ``a - b`` -> ``a`` or ``-b``."""
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return [copy.deepcopy(node.left), copy.deepcopy(node.right)]
@@ -189,14 +189,14 @@ def term_deleted(node, ctx):
     return []
 
 
-def variable_replaced(node, ctx):
+def variable_replaced(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """A local read replaced by another local of the same shape (at most two of them)."""
     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
         return [ast.Name(other, ast.Load()) for other in ctx.same_kind(node.id)[:2]]
     return []
 
 
-def condition_flipped(node, ctx):
+def condition_flipped(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``>`` <-> ``<``, ``>=`` <-> ``<=``; np.maximum -> np.minimum; np.where's branches
     swapped."""
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in FLIPPED:
@@ -210,14 +210,14 @@ def condition_flipped(node, ctx):
     return []
 
 
-def sign_removed(node, ctx):
+def sign_removed(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``-a`` -> ``a``."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
         return [copy.deepcopy(node.operand)]
     return []
 
 
-def copy_removed(node, ctx):
+def copy_removed(node: ast.AST, ctx: Context) -> list[ast.AST]:
     """``a.copy()`` -> ``a``; ``np.array(a, copy=True)`` -> ``a``: the copy becomes an alias."""
     if _attr_call(node, "copy") and not node.args:
         return [copy.deepcopy(node.func.value)]
@@ -252,12 +252,12 @@ EXPRESSION = {
 
 # statement operators ----------------------------------------------------------------------
 
-def statement_deleted(stmt, ctx):
+def statement_deleted(stmt: ast.stmt, ctx: Context) -> list[str]:
     """The statement replaced by ``pass``."""
     return ["pass"]
 
 
-def sign_flipped(stmt, ctx):
+def sign_flipped(stmt: ast.stmt, ctx: Context) -> list[str]:
     """``x = e`` -> ``x = -e`` (also ``x += e``)."""
     if isinstance(stmt, (ast.Assign, ast.AugAssign)):
         value = stmt.value
@@ -267,7 +267,7 @@ def sign_flipped(stmt, ctx):
     return []
 
 
-def in_place(stmt, ctx):
+def in_place(stmt: ast.stmt, ctx: Context) -> list[str]:
     """``x = y * e`` -> ``y *= e; x = y`` (also + - /, and ``x = e * y`` for * and +):
     an in-place update where a copy was made, so ``y`` changes too."""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
@@ -286,7 +286,7 @@ def in_place(stmt, ctx):
     return out
 
 
-def batch_division_augmented(stmt, ctx):
+def batch_division_augmented(stmt: ast.stmt, ctx: Context) -> list[str]:
     """``x /= n`` -> ``x /= 2 * n`` (removing it is a deleted statement)."""
     if (isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Div)
             and _mentions_count(stmt.value)):

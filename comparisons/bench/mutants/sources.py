@@ -6,6 +6,7 @@ too) into the function; ``verify`` measures a pass against torch autograd.
 """
 
 import linecache
+from collections.abc import Callable
 from itertools import count
 
 import numpy as np
@@ -36,7 +37,7 @@ def generate(arch: Architecture) -> Source:
     return WRITERS[arch.style](arch, np.random.default_rng([arch.seed, 2]))
 
 
-def compile_source(source: Source, label: str = "generated"):
+def compile_source(source: Source, label: str = "generated") -> Callable:
     """The function ``source`` defines. Its text is registered with ``linecache`` under a
     name carrying ``label``, so a traceback shows the generated lines."""
     filename = f"<{label} #{next(_files)}>"
@@ -47,7 +48,7 @@ def compile_source(source: Source, label: str = "generated"):
     return namespace[source.name]
 
 
-def run(arch: Architecture, grad_fn, inputs: tuple) -> tuple[float | None, dict]:
+def run(arch: Architecture, grad_fn: Callable, inputs: tuple) -> tuple[float | None, dict]:
     """(loss or None, name -> gradient) from ``grad_fn`` on a copy of ``inputs``
     ((params, X, Y) as ``forms.given`` makes them); NumPy's warnings silenced. Raises
     whatever grad_fn raises, and ``forms.StructureError`` on a wrongly shaped answer."""

@@ -6,6 +6,7 @@ computes one node per layer, top layer first), or () for plumbing nobody mutates
 ``def``, unpacking params, building the returned structure).
 """
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -36,7 +37,7 @@ class Source:
 class Writer:
     """Collects lines with their indentation and their *where*; ``source()`` ends it."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lines: list[tuple[str, tuple[str, ...]]] = []
         self._depth = 0
 
@@ -45,7 +46,7 @@ class Writer:
         self._lines.append(("    " * self._depth + text, tuple(where)))
 
     @contextmanager
-    def block(self, header: str, where: tuple[str, ...] = ()):
+    def block(self, header: str, where: tuple[str, ...] = ()) -> Iterator[None]:
         """A ``for``/``if``/``def`` header; the lines added inside are indented under it."""
         self.add(header, where)
         self._depth += 1
