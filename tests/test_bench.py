@@ -31,6 +31,7 @@ def test_each_contender_times_its_epochs(name):
     assert len(epochs) == 2 and all(e > 0 for e in epochs)
 
 
+@pytest.mark.slow  # runs benchmark contenders: 10 s
 def test_the_quick_benchmark_pairs_every_contender_with_scratch():
     lines = []
     results = bench.run(repeats=2, say=lines.append, chosen=([TINY], []),
@@ -48,6 +49,7 @@ def test_the_quick_benchmark_pairs_every_contender_with_scratch():
     assert len(lines) == 3 and row["peak_memory_over_data"] > 0
 
 
+@pytest.mark.slow  # runs benchmark contenders: 7 s
 def test_a_pair_straddling_a_change_of_speed_is_discarded_and_counted(monkeypatch):
     readings = iter([(1.0, 1.0), (2.0, 2.0)] * 10)  # every pair: the machine halves its speed
     monkeypatch.setattr(bench, "probe", lambda dtype="float32": next(readings))
@@ -84,6 +86,7 @@ def test_scratch_fit_memory_is_the_data_plus_one_copy_plus_buffers(early_stoppin
     assert peak <= allowed, (peak, allowed)
 
 
+@pytest.mark.slow  # runs the report with a stored benchmark: 40 s
 def test_the_report_shows_the_benchmark_found_in_its_folder(tmp_path):
     import json
 
@@ -108,6 +111,7 @@ def test_the_machine_is_named_with_the_versions_that_matter():
     assert m["cpu"] in line and m["numpy"] in line
 
 
+@pytest.mark.slow  # runs benchmark contenders: 8 s
 def test_a_contender_without_a_clean_pair_is_measured_again_on_the_same_machine(monkeypatch):
     readings = iter([(1.0, 1.0), (2.0, 2.0)] * 10)  # every pair straddles a change of speed
     real_probe = bench.probe
@@ -148,6 +152,7 @@ def test_a_ratio_whose_spread_crosses_one_or_is_wide_is_marked():
                      "0.91 [0.91, 0.91] one pair only, no spread"]
 
 
+@pytest.mark.slow  # runs benchmark contenders: 8 s
 def test_a_contender_the_stored_run_lacks_is_added_in_its_place(monkeypatch):
     monkeypatch.setattr(bench, "probe", lambda dtype="float32": (1.0, 1.0))  # a steady machine
     results = bench.run(repeats=1, say=lambda line: None, chosen=([TINY], []),

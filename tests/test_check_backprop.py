@@ -306,6 +306,7 @@ def test_impossible_shapes_get_a_clear_error():
                                                              (False, True, False),
                                                              (True, False, True)]),
        seed=st.integers(0, 1000))
+@pytest.mark.slow  # a hypothesis property: many random networks: 1 s
 def test_property_correct_networks_of_any_shape_pass(hidden, n_features, K, n, activation,
                                                      pair, layout, batch, alpha, l2, seed):
     output, loss = pair

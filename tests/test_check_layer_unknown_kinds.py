@@ -35,6 +35,7 @@ def reports():
     return {name: run(name) for name in CASES}
 
 
+@pytest.mark.slow  # checks every layer of two galleries: 6 s
 def test_every_correct_layer_is_ok(reports):
     for name, case in CASES.items():
         if case["bug"] is None:

@@ -168,6 +168,7 @@ def _maps_torch(pid):
 
 
 @pytest.mark.parametrize("moment", ["while the libraries load"])  # the fits: test_commands
+@pytest.mark.slow  # starts the report and interrupts it: 1 s
 def test_ctrl_c_stops_at_once_with_130_and_leaves_no_report_and_no_worker(tmp_path, moment):
     out = tmp_path / "report"
     process = subprocess.Popen(
@@ -220,6 +221,7 @@ def _without_timings(value):
     return value
 
 
+@pytest.mark.slow  # runs the report: 60 s
 def test_results_are_bit_identical_for_any_number_of_jobs(tmp_path):
     results = []
     for jobs in ("1", "2"):
@@ -231,6 +233,7 @@ def test_results_are_bit_identical_for_any_number_of_jobs(tmp_path):
     assert _without_timings(results[0]) == _without_timings(results[1])
 
 
+@pytest.mark.slow  # runs the report: 50 s
 def test_a_second_run_replaces_the_report_and_keeps_other_files(tmp_path):
     out = tmp_path / "report"
     out.mkdir()

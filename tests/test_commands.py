@@ -40,6 +40,7 @@ def _seconds(*args: str) -> float:
     return time.perf_counter() - start
 
 
+@pytest.mark.slow  # times a fresh process against importing torch: 5 s
 def test_a_bad_out_answers_faster_than_importing_torch(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("mine")
@@ -153,6 +154,7 @@ def test_a_fifo_where_an_output_goes_is_refused_not_opened(tmp_path):
         outputs.claim(str(tmp_path), ["report.md"])
 
 
+@pytest.mark.slow  # runs the report: 24 s
 def test_a_report_over_the_users_folder_replaces_its_files_only(tmp_path):
     from comparisons.cli import main
 
@@ -253,6 +255,7 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.slow  # runs the report and signals it: 45 s at most, 80 s for its 2
 def test_a_signal_while_the_report_is_written_leaves_the_users_folder_as_it_was(
         signum, status, tmp_path):
     out = _users_folder(tmp_path / "out")
@@ -276,6 +279,7 @@ def _shm() -> set[str]:
 
 
 @pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.slow  # starts the command in a process and signals it: 5 s at most, 10 s for its 2
 def test_a_signal_during_the_parallel_fits_stops_every_worker(signum, status, tmp_path):
     shm = _shm()
     out = tmp_path / "out"
@@ -315,6 +319,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.slow  # starts the command in a process and signals it: 5 s at most, 10 s for its 2
 def test_profile_epoch_stops_on_a_signal_without_a_table(signum, status):
     process, err, reader = _start(["-m", "comparisons.profile_epoch", "--batch", "200",
                                    "--fits", "20"])
@@ -326,6 +331,7 @@ def test_profile_epoch_stops_on_a_signal_without_a_table(signum, status):
 
 
 @pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+@pytest.mark.slow  # starts the command in a process and signals it: 4 s at most, 8 s for its 2
 def test_bench_stops_on_a_signal_and_writes_nothing(signum, status, tmp_path):
     process, err, reader = _start(["-m", "comparisons.bench", "--quick", "--out",
                                    str(tmp_path)])
@@ -365,6 +371,7 @@ except KeyboardInterrupt:
 
 @pytest.mark.parametrize("contender", ["scratch", "sklearn"])
 @pytest.mark.parametrize("name", ["TERM", "INT"])
+@pytest.mark.slow  # starts the command in a process and signals it: 6 s at most, 22 s for its 4
 def test_a_fit_cut_short_by_a_signal_is_not_a_measurement(contender, name, tmp_path):
     """scikit-learn's and scratch's fits catch KeyboardInterrupt and end early; the bench
     must stop there, not record the cut-short fit and go on."""

@@ -18,11 +18,13 @@ from comparisons.report.lecture import dropout_gap
 from comparisons.report.page import verdict
 
 
+@pytest.mark.slow  # runs the report: 52 s
 def test_quick_run_writes_the_three_files(quick_report):
     for name in ("results.json", "report.html", "report.md"):
         assert (quick_report / name).stat().st_size > 1000
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_results_follow_the_documented_schema(quick_report):
     results = json.loads((quick_report / "results.json").read_text())
     schema.validate(results)
@@ -33,6 +35,7 @@ def test_results_follow_the_documented_schema(quick_report):
         assert len(results["datasets"]["digits"]["models"][model]["test_accuracy"]) == 2
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_schema_rejects_a_results_file_missing_a_figure(quick_report):
     import jsonschema
 
@@ -42,6 +45,7 @@ def test_schema_rejects_a_results_file_missing_a_figure(quick_report):
         schema.validate(results)
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_quick_run_shows_the_three_agree(quick_report):
     results = json.loads((quick_report / "results.json").read_text())
     for name, d in results["datasets"].items():
@@ -80,6 +84,7 @@ class _Collector(HTMLParser):
                 self.references.append((tag, attrs[key]))
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_html_is_self_contained_with_its_figures_each_captioned(quick_report):
     text = (quick_report / "report.html").read_text()
     parser = _Collector()
@@ -99,6 +104,7 @@ def test_html_is_self_contained_with_its_figures_each_captioned(quick_report):
     assert "<figcaption></figcaption>" not in text
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_every_figure_is_also_a_png_and_an_svg_file(quick_report):
     pngs = sorted(p.stem for p in (quick_report / "figures").glob("*.png"))
     svgs = sorted(p.stem for p in (quick_report / "figures").glob("*.svg"))
@@ -107,6 +113,7 @@ def test_every_figure_is_also_a_png_and_an_svg_file(quick_report):
     assert html.count("<figure>") == len(pngs)
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_markdown_has_the_tables_and_links_its_figures(quick_report):
     text = (quick_report / "report.md").read_text()
     for heading in ("### xor", "### digits", "### mnist", "## Trajectories",
@@ -120,6 +127,7 @@ def test_markdown_has_the_tables_and_links_its_figures(quick_report):
         assert (quick_report / "figures" / f"{name}.png").exists()
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_the_report_agrees_with_itself(quick_report):
     """Numbers in the verdict are the measured ones (never rounded down); the XOR panels and
     the XOR table show the same runs; XOR's accuracy is named for what it is."""
@@ -146,6 +154,7 @@ def test_the_report_agrees_with_itself(quick_report):
         assert row["rule"] in markdown
 
 
+@pytest.mark.slow  # runs the report: 22 s
 def test_one_seed_says_there_is_no_noise_estimate(tmp_path):
     assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
                  "--out", str(tmp_path)]) == 0
@@ -212,6 +221,7 @@ def test_the_dropout_experiment_reports_its_effect_with_its_uncertainty():
     assert len(result["with"][0]["test_loss"]) == 2  # evaluated every 10 epochs
 
 
+@pytest.mark.slow  # runs the report: 28 s
 def test_mnist_path_runs_end_to_end_on_small_synthetic_idx_files(tmp_path, rng):
     """The MNIST code path (IDX reading, 28 x 28 figures, sampled finite differences) on 300
     synthetic images: nothing downloads, the report is written and its numbers agree."""

@@ -12,6 +12,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+@pytest.mark.slow  # runs every code block of a page: 57 s at most, 79 s for its 3
 def test_every_python_block_runs_and_prints_what_the_page_shows(page):
     assert process(page) == []
 

@@ -165,6 +165,7 @@ def test_property_a_spoiled_answer_is_never_ok(name, kind, position, seed):
 @settings(max_examples=30, deadline=None, derandomize=True)
 @given(kind=st.sampled_from(["nan", "inf", "complex", "double", "zero", "skip", "sign"]),
        when=st.integers(1, 4))
+@pytest.mark.slow  # a hypothesis property over spoiled Adam steps: 6 s
 def test_property_a_spoiled_adam_is_never_ok(kind, when):
     right = solution("adam_step")
 
@@ -221,6 +222,7 @@ def test_a_backprop_in_torchs_weight_layout_never_passes(seed):
     assert not grade("backprop", backprop, seed=seed).ok
 
 
+@pytest.mark.slow  # checks Adam steps over many shapes: 1 s
 def test_an_adam_sharing_one_state_between_parameters_of_one_shape_is_caught():
     shared: dict = {}
     right = solution("adam_step")

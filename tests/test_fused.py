@@ -78,6 +78,7 @@ for solver in ("adam", "sgd"):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.slow  # compiles the numba kernels: 5 s at most, 9 s for its 2
 def test_fits_are_bit_identical_with_and_without_numba(dtype, tmp_path):
     script = tmp_path / "fit.py"
     script.write_text(FIT)

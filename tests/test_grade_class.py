@@ -61,7 +61,7 @@ def _class(folder: Path) -> dict[str, tuple[float, str]]:
     return expected
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # grades a class of 30 in sandboxed processes: 16 s
 def test_a_class_of_30_is_graded_in_one_command(tmp_path, capsys):
     folder = tmp_path / "submissions"
     folder.mkdir()
@@ -179,14 +179,14 @@ def _run_autograder(autograder: Path, tree: Path, files: dict[str, str]) -> dict
     return results
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # builds the autograder and grades in a fake tree: 4 s
 def test_run_autograder_grades_the_submission_in_a_fake_tree(autograder, tmp_path):
     results = _run_autograder(autograder, tmp_path, {"09_exercises.py": SUBMISSION})
     assert results["score"] == 90 and len(results["tests"]) == len(EXERCISES)
     assert "seed" in results["output"] and "Landlock" in results["output"]
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # builds the autograder and grades in a fake tree: 3 s each
 @pytest.mark.parametrize("files,words", [
     ({}, "no notebook (.ipynb) or Python file (.py) was submitted"),
     ({"a.py": SUBMISSION, "b.py": SUBMISSION}, "upload one notebook or one .py file"),

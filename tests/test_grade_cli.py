@@ -77,6 +77,7 @@ def _scores(report: runner.Report) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("name", sorted(SUBMISSIONS))
+@pytest.mark.slow  # grades submissions in sandboxed processes: 3 s at most, 6 s for its 9
 def test_a_python_submission_gets_full_marks_exactly_where_deserved(name, tmp_path):
     report = grade(_py(tmp_path, name), seed=3, timeout=3)
     assert [r["name"] for r in report.results] == list(EXERCISES)
@@ -106,6 +107,7 @@ def test_a_line_that_raises_at_the_top_costs_what_follows_and_says_where(tmp_pat
         assert r["output"].endswith("before defining it.")
 
 
+@pytest.mark.slow  # grades submissions in sandboxed processes: 3 s
 def test_a_top_level_loop_is_stopped_within_the_budget(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "LOAD_BUDGET", 3.0)
     path = tmp_path / "spin.py"
@@ -121,6 +123,7 @@ def test_a_top_level_loop_is_stopped_within_the_budget(tmp_path, monkeypatch):
                             "stopped."]
 
 
+@pytest.mark.slow  # grades submissions in sandboxed processes: 3 s
 def test_the_time_limit_counts_the_students_calls_and_not_the_time_between_them(tmp_path):
     """The grader's references run between the student's calls; on a busy machine they may
     take seconds, and a correct answer must not pay for them."""
@@ -160,6 +163,7 @@ def test_the_untouched_notebook_is_all_not_attempted(tmp_path):
     assert report.notes == []  # its `from reference.grading import grade` cells ran
 
 
+@pytest.mark.slow  # grades submissions in sandboxed processes: 4 s
 def test_a_notebook_cell_that_raises_or_spins_costs_its_exercise_only(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "CELL_MIN", 4.0)
     path = _notebook(tmp_path, SUBMISSIONS["all_right"]["answers"])
@@ -215,7 +219,7 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # grades a submission in sandboxed processes: 5 s
 def test_the_command_prints_a_line_per_exercise_and_writes_gradescope_json(tmp_path):
     path = _py(tmp_path, "typical")
     out = tmp_path / "results" / "alice.json"

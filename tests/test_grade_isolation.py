@@ -189,6 +189,7 @@ def test_a_frame_larger_than_the_bound_is_refused_before_it_is_read():
 
 @settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.binary(max_size=300))
+@pytest.mark.slow  # a hypothesis property over the wire's bytes: 1 s
 def test_property_any_bytes_are_read_or_refused_never_a_crash(data):
     try:
         wire.decode(data)
@@ -296,6 +297,7 @@ class _Accomplice(threading.Thread):
                 connection.sendall(struct.pack("<Q", len(out.getvalue())) + out.getvalue())
 
 
+@pytest.mark.slow  # grades submissions in sandboxed processes: 2 s
 def test_no_socket_reaches_a_program_outside_not_even_from_c(tmp_path):
     """pyzmq makes its sockets in C (no audit event) and Landlock does not cover connecting
     to a Unix socket by its path: only seccomp, which refuses every new socket, keeps a

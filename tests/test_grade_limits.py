@@ -25,6 +25,7 @@ def _results(report: runner.Report) -> dict[str, dict]:
     return {r["name"]: r for r in report.results}
 
 
+@pytest.mark.slow  # grades submissions in sandboxed processes: 2 s
 def test_each_exercise_has_its_own_budget_of_restarts(tmp_path):
     """Nine cells end the process as it loads: the first exercise spends its eight restarts
     on them (and scores 0, saying why), the next one loads past the ninth and the rest are
@@ -43,6 +44,7 @@ def test_each_exercise_has_its_own_budget_of_restarts(tmp_path):
     assert all(results[n]["score"] == POINTS for n in list(EXERCISES)[1:]), results
 
 
+@pytest.mark.slow  # grades submissions in sandboxed processes: 11 s
 def test_a_slow_top_level_is_loaded_again_as_often_as_its_exercises_need(tmp_path,
                                                                          monkeypatch):
     """A top level that takes most of its time limit, and four exercises that loop: each
@@ -140,7 +142,7 @@ def test_threads_past_the_watched_limit_stop_the_process(tmp_path):
     start = time.monotonic()
     results = _results(_grade(path, threads=100, os_threads=20))
     assert time.monotonic() - start < 30
-    assert results["sigmoid_backward"]["score"] == POINTS
+    assert results["sigmoid_backward"]["score"] == POINTS, results["sigmoid_backward"]
     assert "the grader stopped it: it ran" in results["relu_backward"]["output"]
     assert "threads at once, more than the 20 it allows" in results["relu_backward"]["output"]
 

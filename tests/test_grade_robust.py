@@ -212,7 +212,7 @@ def _peak_rss(command: list[str], cwd: Path) -> tuple[int, float, subprocess.Com
         command, process.returncode, out.decode(), err.decode())
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # prints hundreds of megabytes through the grader: 10 s
 def test_hundreds_of_megabytes_printed_cost_neither_marks_nor_the_graders_memory(tmp_path):
     loud = tmp_path / "loud.py"
     loud.write_text("import sys\nimport numpy as np\n"
@@ -270,6 +270,7 @@ def _started(marker: str, seconds: float = 60) -> bool:
     return False
 
 
+@pytest.mark.slow  # grades submissions in sandboxed processes: 2 s
 def test_an_orphan_the_submission_left_is_stopped_when_its_grading_ends(tmp_path):
     marker = f"orphan-{os.getpid()}-{time.time_ns()}"
     path = tmp_path / "daemon.py"
@@ -296,7 +297,7 @@ def test_an_orphan_the_submission_left_is_stopped_when_its_grading_ends(tmp_path
     assert _left(marker) == []
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # grades, then signals the grader and waits for its children: 4 s
 def test_sigterm_to_the_grader_leaves_no_process_behind(tmp_path):
     marker = f"sigterm-{os.getpid()}-{time.time_ns()}"
     (tmp_path / "harness.py").write_text(HARNESS)

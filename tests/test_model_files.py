@@ -431,6 +431,7 @@ def _json_values():
 @settings(max_examples=150, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
+@pytest.mark.slow  # a hypothesis fuzz of model files: 1 s
 def test_fuzzed_model_files_give_a_model_or_a_value_error(model_file_bytes, data, tmp_path):
     original, X = model_file_bytes
     raw = bytearray(original)

@@ -121,6 +121,7 @@ def test_a_small_file_promising_a_huge_prediction_is_refused(make, refusal, tmp_
                                   lambda d: _wide(d, 7_000, n_in=1000, dtype=np.float64),
                                   lambda d: _wide(d, 7_000, n_in=1000),
                                   lambda d: _long_labels(d, 1_000)])
+@pytest.mark.slow  # loads and predicts with files near the memory bound: 3 s at most, 13 s for its
 def test_a_small_file_that_loads_predicts_within_a_few_hundred_mb(make, tmp_path):
     path = make(tmp_path)
     assert path.stat().st_size < 1_000_000

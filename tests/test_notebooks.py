@@ -19,6 +19,7 @@ def test_there_is_a_notebook_for_every_part_of_the_lecture():
 
 
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=[s.stem for s in NOTEBOOKS])
+@pytest.mark.slow  # runs notebooks in fresh kernels: 83 s at most, 142 s for its 10
 def test_the_notebook_runs_clean_and_its_stored_copy_is_current(source):
     notebook, seconds = execute(source)
     streams = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
@@ -47,6 +48,7 @@ NAMES = ["sigmoid_backward", "relu_backward", "dense_backward", "softmax_cross_e
          "adam_step", "backprop", "backprop_steps"]
 
 
+@pytest.mark.slow  # runs notebooks in fresh kernels: 6 s
 def test_the_exercises_filled_with_the_solutions_all_pass():
     fill = {name: f"from tests.gallery.model_answers import answer as solution\n"
                   f"{name} = solution({name!r})\ngrade({name!r}, {name})" for name in NAMES}
@@ -60,6 +62,7 @@ def test_the_exercises_filled_with_the_solutions_all_pass():
     assert "NOT OK" not in text and "not attempted" not in text, text
 
 
+@pytest.mark.slow  # runs notebooks in fresh kernels: 4 s
 def test_the_exercises_filled_with_mistakes_are_each_caught():
     mistakes = {
         "sigmoid_backward": "def sigmoid_backward(grad_out, out):\n    return out * (1 - out)",

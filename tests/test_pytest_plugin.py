@@ -128,6 +128,7 @@ def test_relu(checks):
 '''
 
 
+@pytest.mark.slow  # runs pytest in a fresh process: 6 s
 def test_a_fresh_pytest_finds_the_plugin_by_itself(pytester):
     pytester.makepyfile(test_user=RELU)
     found = pytester.runpytest_subprocess()  # no conftest.py, no -p: the entry point
@@ -542,6 +543,7 @@ def test_assert_backprop():
 
 # --- the docs --------------------------------------------------------------------------------
 
+@pytest.mark.slow  # runs pytest in a fresh process: 7 s
 def test_the_docs_test_file_prints_the_summary_the_page_shows(tmp_path):
     text = (ROOT / "docs" / "checking.md").read_text()
     start = text.index("\n## In your test suite\n")

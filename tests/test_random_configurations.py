@@ -4,6 +4,7 @@ scratch and the torch twin must still follow scikit-learn (1e-9 for sgd/adam, 1e
 import warnings
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -75,6 +76,7 @@ DATA = dict(task=st.sampled_from(list(KIND)), params=PARAMS, seed=st.integers(0,
 
 @settings(max_examples=150, **SETTINGS)
 @given(**DATA)
+@pytest.mark.slow  # fits on many random configurations: 4 s
 def test_scratch_follows_sklearn_on_random_configurations(task, params, seed, n, n_features,
                                                           sparse, weighted, calls):
     run("scratch", task, params, seed, n, n_features, sparse, weighted, calls)
@@ -82,6 +84,7 @@ def test_scratch_follows_sklearn_on_random_configurations(task, params, seed, n,
 
 @settings(max_examples=60, **SETTINGS)
 @given(**DATA)
+@pytest.mark.slow  # fits on many random configurations: 2 s
 def test_torch_twin_follows_sklearn_on_random_configurations(task, params, seed, n, n_features,
                                                              sparse, weighted, calls):
     run("torch", task, params, seed, n, n_features, sparse, weighted, calls)

@@ -217,6 +217,7 @@ print(hashlib.sha256(b"".join(w.tobytes() for w in model.coefs_ + model.intercep
 
 
 @pytest.mark.parametrize("framework", ["scratch", "torch", "torch_native"])
+@pytest.mark.slow  # fits in fresh processes: 9 s at most, 24 s for its 3
 def test_same_random_state_gives_bit_identical_weights_across_processes(framework, tmp_path):
     import pathlib
 

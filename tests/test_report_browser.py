@@ -31,6 +31,7 @@ def _chromium():
 
 
 @pytest.mark.parametrize("width", sorted(browser.WIDTHS.values()))
+@pytest.mark.slow  # opens pages in headless Chromium: 71 s at most, 81 s for its 3
 def test_the_report_reads_well_at(width, quick_report, tmp_path):
     shot = tmp_path / f"report-{width}px.png"
     found = browser.measure(quick_report / "report.html", width, shot)
@@ -48,6 +49,7 @@ def _page(tmp_path, body: str) -> object:
     return path
 
 
+@pytest.mark.slow  # opens pages in headless Chromium: 2 s
 def test_the_measurement_finds_what_the_old_layout_did_wrong(tmp_path):
     """The faults the report once had, planted in a small page: each is found."""
     wide = "x" * 400
@@ -62,6 +64,7 @@ def test_the_measurement_finds_what_the_old_layout_did_wrong(tmp_path):
     for width in (1280, 390):
         found = browser.measure(page, width)
         assert found["sideways"], width
+        assert "furthest out: div" in found["sideways"][0], found["sideways"]  # what to mend
         assert found["hidden"], width
         assert "generation" in found["broken"] or "1.4e+00" in found["broken"], found
         assert [f for f in found["fonts_under"] if f["figure"] == "tiny"]
@@ -80,6 +83,7 @@ def _png_uri(width: int) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+@pytest.mark.slow  # opens pages in headless Chromium: 2 s
 def test_the_measurement_finds_the_faults_of_round_two(tmp_path):
     """Planted in a small page: a table that scrolls with no cue, a verdict column out of
     view, a caption that says Left beside a stacked layout, a problem the report found in

@@ -25,6 +25,7 @@ def problems(fig) -> list[str]:
                                LAYOUTS[plotting.current()].column)
 
 
+@pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
 def test_every_figure_of_the_quick_report_passed_in_every_layout(quick_report):
     """The report checks each figure in each layout as it draws it, and writes what it found
     beside the image (``data-problems``): the quick run's figures have nothing."""

@@ -22,6 +22,7 @@ ESTIMATORS = [scratch.MLPClassifier((20,)), scratch.MLPRegressor(hidden_layer_si
 
 
 @parametrize_with_checks(ESTIMATORS)
+@pytest.mark.slow  # scikit-learn's estimator checks on both twins: 2 s at most, 32 s for its 180
 def test_sklearn_estimator_checks(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

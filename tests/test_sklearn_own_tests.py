@@ -55,11 +55,21 @@ def _import_with(name, classifier, regressor):
     return module
 
 
+# The torch twin's runs of these take more than a second each (1 to 8 s, 2026-12-06): they
+# train many models on the CPU with torch's per-step overhead; the quick tier leaves them out.
+SLOW_ON_TORCH = {"test_n_iter_no_change_inf", "test_gradient", "test_partial_fit_classification",
+                 "test_warm_start", "test_lbfgs_regression", "test_multilabel_classification",
+                 "test_multioutput_regression", "test_partial_fit_regression",
+                 "test_predict_proba_multilabel", "test_alpha",
+                 "test_mlp_regressor_dtypes_casting"}
+
 MODULES = {twin: _import_with(f"sklearn_test_mlp_for_{twin}", *classes)
            for twin, classes in TWINS.items()}
 for _twin, _module in MODULES.items():
     for _name, _test in vars(_module).items():
         if _name.startswith("test_") and callable(_test):
+            if _twin == "torch" and _name in SLOW_ON_TORCH:
+                _test = pytest.mark.slow(_test)
             globals()[f"test_{_twin}__{_name}"] = _test
 
 

@@ -47,6 +47,7 @@ def test_the_conversion_is_written_out_in_the_parameters():
     assert p["n_iter_no_change"] > p["max_iter"] == 200
 
 
+@pytest.mark.slow  # trains the book's network on the shipped digits: 3 s
 def test_the_shipped_mnist_is_real_stratified_and_fixed():
     X_tr, X_te, y_tr, y_te = shipped_mnist()
     assert X_tr.shape == (4000, 784) and X_te.shape == (SHIPPED_TEST_SIZE, 784)
@@ -60,6 +61,7 @@ def test_the_shipped_mnist_is_real_stratified_and_fixed():
     assert mean_one[8:20, 12:16].mean() > 4 * mean_one[:, :6].mean()
 
 
+@pytest.mark.slow  # trains the book's network on the shipped digits: 4 s
 def test_the_book_network_learns_the_shipped_digits_in_every_framework():
     split = shipped_mnist()
     result = run(split, seeds=1, epochs=15)

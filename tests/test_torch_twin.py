@@ -17,6 +17,7 @@ from reference.twin.torch_estimators import TorchMLPClassifier, TorchMLPRegresso
 from tests.datasets import digits, xor
 
 
+@pytest.mark.slow  # trains the torch twin over many seeds: 3 s
 def test_xor_with_torch_conventions_in_at_least_18_of_20_seeds():
     X, y = xor()
     solved = 0
@@ -27,7 +28,7 @@ def test_xor_with_torch_conventions_in_at_least_18_of_20_seeds():
     assert solved >= 18, solved
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # trains the torch twin on the digits over many seeds: 17 s
 def test_digits_with_torch_conventions_is_as_accurate_as_sklearn():
     X, y = load_digits(return_X_y=True)
     ours, theirs = [], []

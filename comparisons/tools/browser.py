@@ -59,7 +59,20 @@ window.addEventListener("load", () => {
   const found = {sideways: [], hidden: [], broken: [], small: [], fonts: []};
   const width = window.innerWidth;
   const page = document.documentElement.scrollWidth;
-  if (page > width + 1) found.sideways.push(`the page is ${page} px wide in a ${width} px window`);
+  if (page > width + 1) {
+    // name what sticks out: the innermost element reaching past the window's right edge
+    let culprit = null;
+    for (const el of document.body.querySelectorAll("*")) {
+      const box = el.getBoundingClientRect();
+      if (box.right > width + 1 && box.width > 0 && !el.closest("script, style, #browser-check")
+          && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1))
+        if (!culprit || box.right > culprit.getBoundingClientRect().right) culprit = el;
+    }
+    const what = culprit ? ` (furthest out: ${culprit.tagName.toLowerCase()}` +
+      `${culprit.className ? "." + String(culprit.className).split(" ")[0] : ""}, "` +
+      `${culprit.textContent.trim().slice(0, 60)}")` : "";
+    found.sideways.push(`the page is ${page} px wide in a ${width} px window${what}`);
+  }
   for (const el of document.querySelectorAll("pre, code")) {
     if (el.scrollWidth > el.clientWidth + 1)
       found.hidden.push(`${el.tagName.toLowerCase()}: ${el.scrollWidth} px of text in a ` +
