@@ -24,6 +24,8 @@ def quick_report(tmp_path_factory):
     the report (its files, its schema, the page in a browser)."""
     from comparisons.cli import main
 
-    out = tmp_path_factory.mktemp("report")
+    # a long folder name, as a user's own can be: the page shows the command with its --out
+    # path, which must still fit a phone's width (tests/test_report_browser.py)
+    out = tmp_path_factory.mktemp("reports-of-the-three-frameworks-kept-in-a-long-folder")
     assert main(["--quick", "--quiet", "--out", str(out)]) == 0
     return out

@@ -13,7 +13,7 @@ import pytest
 
 from comparisons.cli import main
 from comparisons.data import MNIST_FILES, load_mnist, read_idx
-from comparisons.report import schema
+from comparisons.report import page, schema
 from comparisons.report.lecture import dropout_gap
 from comparisons.report.page import verdict
 
@@ -219,6 +219,19 @@ def test_the_dropout_experiment_reports_its_effect_with_its_uncertainty():
     differences = [b["test"] - a["test"] for a, b in zip(result["without"], result["with"])]
     assert result["effect"]["test_accuracy"]["mean"] == pytest.approx(np.mean(differences))
     assert len(result["with"][0]["test_loss"]) == 2  # evaluated every 10 epochs
+
+
+def test_the_command_line_shown_breaks_its_paths_at_slashes_and_nothing_else_does():
+    """A user's --out path is one long word: on a phone it must break at its slashes (it put
+    the page at 419 px in a 390 px window), while other paragraphs keep "1/n" whole."""
+    path = "/home/someone/projects/three-frameworks/reports-of-2026-12-07/quick"
+    blocks = [("provenance", f"Made by python -m comparisons --quick --out {path} on today"),
+              ("p", "the mean divides by 1/n")]
+    html = page.html_page(blocks, {})
+    made = html[html.index("Made by"):html.index("</p>", html.index("Made by"))]
+    assert made.count("/<wbr>") == path.count("/")
+    assert "the mean divides by <span class='nb'>1</span>/n" in html  # no <wbr>
+    assert page.markdown(blocks, {}).count(path) == 1  # Markdown shows it as typed
 
 
 @pytest.mark.slow  # runs the report: 28 s

@@ -17,7 +17,8 @@ from comparisons.report.experiments import LABELS
 from comparisons.report.lecture import TIMELINE
 from comparisons.report.plotting import data_uri, plt, png, save, smallest_font_px
 
-Block = tuple[str, str]  # (kind, content): h2, h3, p, table, figure (its name), pre
+Block = tuple[str, str]  # (kind, content): h2, h3, p, provenance (the command, its paths
+# breaking at "/"), table, figure (its name), pre, verdict ok, verdict warn
 
 
 def verdict(results: dict) -> tuple[bool, str]:
@@ -165,7 +166,7 @@ def document(results: dict) -> list[Block]:
     machine, versions = results["machine"], results["versions"]
     head: list[Block] = [
         ("verdict ok" if ok else "verdict warn", text),
-        ("p", f"Made by {results['command']} on {results['created']} in "
+        ("provenance", f"Made by {results['command']} on {results['created']} in "
               f"{results['settings']['wall_seconds']:.0f} s with {results['settings']['jobs']} "
               "fits at a time; versions: "
               + ", ".join(f"{k} {v}" for k, v in versions.items())
@@ -181,7 +182,8 @@ def document(results: dict) -> list[Block]:
 
 # --- rendering ---------------------------------------------------------------------------------
 
-UNBROKEN = re.compile(r"--?[A-Za-z][\w-]*|[+-]?\d[\w.:+-]*")  # options, numbers, dates
+# options (not the hyphenated words of a path: "reports-of-2026"), numbers, dates
+UNBROKEN = re.compile(r"(?<![\w/.])--?[A-Za-z][\w-]*|[+-]?\d[\w.:+-]*")
 
 
 def _text(text: str, slash_breaks: bool = False) -> str:
@@ -334,6 +336,8 @@ def html_page(blocks: list[Block], figure_html: dict[str, str]) -> str:
             parts.append(f"<pre>{_text(content)}</pre>")
         elif kind.startswith("verdict"):
             parts.append(f"<p class='{kind}'>{_text(content)}</p>")
+        elif kind == "provenance":  # the command as typed: a long --out path breaks at "/"
+            parts.append(f"<p>{_text(content, slash_breaks=True)}</p>")
         else:
             parts.append(f"<p>{_text(content)}</p>")
     parts.append("</body></html>")

@@ -60,17 +60,30 @@ window.addEventListener("load", () => {
   const width = window.innerWidth;
   const page = document.documentElement.scrollWidth;
   if (page > width + 1) {
-    // name what sticks out: the innermost element reaching past the window's right edge
+    // name what sticks out: the innermost element reaching past the window's right edge,
+    // not counting what a box that scrolls or clips keeps inside itself
+    const clipped = el => {
+      for (let up = el.parentElement; up && up !== document.body; up = up.parentElement)
+        if (getComputedStyle(up).overflowX !== "visible") return true;
+      return false;
+    };
+    const out = el => el.getBoundingClientRect().right > width + 1 && !clipped(el);
+    const where = el => {  // the block it sits in, so that a short word can be found
+      const block = el.parentElement && el.parentElement.closest(
+        "td, th, p, li, pre, figcaption, h1, h2, h3, h4, div");
+      return block ? `, in ${block.tagName.toLowerCase()} "` +
+        `${block.textContent.trim().replace(/\s+/g, " ").slice(0, 80)}"` : "";
+    };
     let culprit = null;
     for (const el of document.body.querySelectorAll("*")) {
       const box = el.getBoundingClientRect();
-      if (box.right > width + 1 && box.width > 0 && !el.closest("script, style, #browser-check")
-          && ![...el.children].some(c => c.getBoundingClientRect().right > width + 1))
+      if (out(el) && box.width > 0 && !el.closest("script, style, #browser-check")
+          && ![...el.children].some(out))
         if (!culprit || box.right > culprit.getBoundingClientRect().right) culprit = el;
     }
     const what = culprit ? ` (furthest out: ${culprit.tagName.toLowerCase()}` +
       `${culprit.className ? "." + String(culprit.className).split(" ")[0] : ""}, "` +
-      `${culprit.textContent.trim().slice(0, 60)}")` : "";
+      `${culprit.textContent.trim().slice(0, 60)}"` + where(culprit) + ")" : "";
     found.sideways.push(`the page is ${page} px wide in a ${width} px window${what}`);
   }
   for (const el of document.querySelectorAll("pre, code")) {
