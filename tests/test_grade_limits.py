@@ -147,6 +147,44 @@ def test_threads_past_the_watched_limit_stop_the_process(tmp_path):
     assert "threads at once, more than the 20 it allows" in results["relu_backward"]["output"]
 
 
+@pytest.mark.slow  # grades a submission three times in sandboxed processes: 2 s
+def test_threads_a_top_level_leaves_running_are_its_own_never_the_next_exercises(tmp_path):
+    """The top level starts threads and goes on: the statement that started them is found
+    (the load is stopped before it), and the right answers defined before it keep their marks
+    however soon after the load they are called (the watcher's own look may come later)."""
+    path = _file(["import threading\nimport numpy as np\n", SOURCES["sigmoid_backward"],
+                  "stop = threading.Event()\n"
+                  "for _ in range(40):\n"
+                  "    threading.Thread(target=stop.wait, daemon=True).start()\n"
+                  "x = 1\n", SOURCES["relu_backward"]], tmp_path)
+    for _ in range(3):  # the race it once lost: the answers come before the watcher looks
+        results = _results(_grade(path, threads=100, os_threads=20))
+        assert results["sigmoid_backward"]["score"] == POINTS, results["sigmoid_backward"]
+        relu = results["relu_backward"]["output"]
+        loop = path.read_text().splitlines().index("for _ in range(40):") + 1
+        assert relu.startswith(f"relu_backward: not graded: the file ended its process at "
+                               f"line {loop} "), relu
+        assert "threads at once, more than the 20 it allows" in relu
+
+
+@pytest.mark.slow  # grades a submission three times in sandboxed processes: 1 s
+def test_threads_an_exercise_leaves_running_are_its_own_never_the_next_ones(tmp_path):
+    """An answer that leaves threads past the limit costs its exercise only: the next one,
+    right, keeps its marks."""
+    path = _file(["import threading\nimport numpy as np\n"
+                  "def sigmoid_backward(grad_out, out):\n"
+                  "    for _ in range(40):\n"
+                  "        threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+                  "    return grad_out * out * (1 - out)\n", SOURCES["relu_backward"]],
+                 tmp_path)
+    for _ in range(3):
+        results = _results(_grade(path, threads=100, os_threads=20))
+        sigmoid = results["sigmoid_backward"]["output"]
+        assert "its process ended inside sigmoid_backward (the grader stopped it: it ran" \
+            in sigmoid, sigmoid
+        assert results["relu_backward"]["score"] == POINTS, results["relu_backward"]
+
+
 @pytest.mark.parametrize("limit", ["folder_bytes", "os_threads"])
 def test_the_limits_leave_an_honest_submission_alone(limit, tmp_path):
     path = tmp_path / "alice.py"

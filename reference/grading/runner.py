@@ -117,6 +117,10 @@ class Remote:
                 if header.get("id") == self.calls and header["kind"] in (
                         "answer", "failed", "unreadable"):
                     break
+            # threads this call left running past the limit are this call's, not the next's
+            reason = child.watch.now(walk=False) if child.watch else None
+            if reason is not None:
+                raise ChildEnded(reason)
         except ChildTimeout:
             self.session.discard()
             self.left = 0
@@ -247,6 +251,7 @@ class Session:
         start = time.monotonic()
         end = start + self.load_budget
         cell, statement, line, cell_end = None, 0, None, end
+        last = None  # (cell, statement, line) of the last statement begun
         try:
             self.child.send(message, end)
             while True:
@@ -257,6 +262,7 @@ class Session:
                     cell_end = time.monotonic() + self.cell_budget
                 elif kind == "statement" and index == cell:
                     statement, line = max(0, header["statement"]), header["line"]
+                    last = (cell, statement, line)
                 elif kind == "done" and index == cell:
                     if "raised" in header or "exit" in header:
                         self.states[cell] = CellState(
@@ -266,6 +272,12 @@ class Session:
                         self.states.pop(cell, None)
                     cell, cell_end = None, end
                 elif kind == "loaded":
+                    reason = self.child.watch.now() if self.child.watch else None
+                    if reason is not None:
+                        # what the top level left (threads, files) is past a limit: made by
+                        # a statement it ran, at latest the last one; the next child stops
+                        # before that one (one statement further back per restart)
+                        self._stopped(*(last or (None, 0, None)), "ended", {"how": reason})
                     self.defined = set(header["defined"]) & set(EXERCISES)
                     return
         except ChildTimeout:

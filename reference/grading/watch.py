@@ -170,15 +170,28 @@ class Watch(threading.Thread):
                    "and folders, its limit"
         return None
 
+    def now(self, walk: bool = True) -> str | None:
+        """Look at once, from the grader's own thread, at a moment it chooses (the load's end,
+        an answer's arrival), so that what the code left behind (threads it started, files
+        it wrote) is blamed on what it ran before that moment, not on what runs next. Past
+        a limit: the child is killed and the reason returned."""
+        reason = self.reason or self.look(walk)
+        if reason is not None:
+            self._kill(reason)
+        return reason
+
+    def _kill(self, reason: str) -> None:
+        self.reason = reason
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def run(self) -> None:
         ticks, every = 0, max(1, round(FOLDER_EVERY / THREADS_EVERY))
         while not self.done.wait(THREADS_EVERY):
             reason = self.look(ticks % every == 0)
             ticks += 1
             if reason is not None:
-                self.reason = reason
-                try:
-                    os.killpg(self.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+                self._kill(reason)
                 return
