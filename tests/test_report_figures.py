@@ -189,3 +189,32 @@ def test_the_dropout_caption_and_legend_say_the_same_of_whisker_and_band():
         assert "whisker reaches two standard errors" in caption
         assert "band plus or minus one standard error" in caption
     plt.close(fig)
+
+
+def _conventions(epochs: int = 12) -> dict:
+    """Trajectories as the report holds them, made up: one row per convention of GROUPS."""
+    names = [name for group in figures.GROUPS.values() for name in group]
+    rows = [{"name": name, "without_conversion": list(np.geomspace(1e-3, 1, epochs) * (k + 1)),
+             "with_conversion": [1e-15] * epochs} for k, name in enumerate(names)]
+    return {"epochs": epochs, "rows": rows, "scratch_vs_sklearn": [0.0] * epochs}
+
+
+@pytest.mark.parametrize("name", list(LAYOUTS))
+@pytest.mark.slow  # draws two figures of the report in each layout: 2.5 s each
+def test_panels_sharing_their_y_axis_keep_its_label_on_every_row(name):
+    """A phone stacks the panels: each keeps the y label a row of panels shows once; the
+    epochs are whole numbers."""
+    errors = {gate: {"perceptron": [2, 1, 0], "adaline": [3, 1, 1]}
+              for gate in ("AND", "OR", "XOR")}
+    with plotting.layout(name):
+        drawn = [figures.trajectories(_conventions()),
+                 lecture_figures.ancestors_errors(errors)]
+    for fig in drawn:
+        fig.canvas.draw()
+        for ax in fig.axes:
+            starts_row = ax.get_subplotspec().is_first_col()
+            assert bool(ax.get_ylabel()) == starts_row, (name, ax.get_title())
+    ticks = [t for ax in drawn[0].axes for t in ax.get_xticks()]
+    assert all(float(t).is_integer() for t in ticks), (name, ticks)
+    for fig in drawn:
+        plt.close(fig)

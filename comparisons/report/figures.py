@@ -6,9 +6,19 @@ from typing import Any
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from comparisons.report.experiments import LABELS, MODELS
-from comparisons.report.plotting import COLORS, FLOOR, SHORT, legend, panels, plt, redrawable
+from comparisons.report.plotting import (
+    COLORS,
+    FLOOR,
+    SHORT,
+    legend,
+    panels,
+    plt,
+    redrawable,
+    ylabel_per_row,
+)
 
 CAPTIONS = {
     "accuracy": "Test accuracy of each framework's model, one dot per seed, the bar at their "
@@ -68,8 +78,8 @@ def accuracy(datasets: dict) -> Figure:
             acc = result["models"][model]["test_accuracy"]
             ax.bar(i, np.mean(acc), color=COLORS[model], alpha=0.35,
                    label="mean over seeds" if i == 0 else None)
-            ax.plot([i] * len(acc), acc, "o", color=COLORS[model], clip_on=False,
-                    label="one seed" if i == 0 else None)  # a dot at 1 is drawn whole
+            ax.plot([i] * len(acc), acc, "o", color=COLORS[model], clip_on=False, zorder=3,
+                    label="one seed" if i == 0 else None)  # a dot at 1: whole, over the spine
         low = min(min(r["test_accuracy"]) for r in result["models"].values())
         bottom = max(0.0, np.floor((low - 0.02) * 100) / 100)
         ax.set_ylim(bottom, 1)
@@ -148,8 +158,9 @@ def trajectories(conventions: dict) -> Figure:
                     label=f"scratch (exactly 0: drawn at {FLOOR:g})")
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole
         ax.set_title(title)
-    axes[0].set_ylabel("max |weight - scikit-learn's weight|")
+    ylabel_per_row(axes, "max |weight - scikit-learn's weight|")
     legend(*axes)
     return fig
 

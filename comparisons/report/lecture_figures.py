@@ -5,7 +5,14 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from comparisons.report.lecture import TRUTH, X_GATE
-from comparisons.report.plotting import COLORS, is_phone, legend, panels, redrawable
+from comparisons.report.plotting import (
+    COLORS,
+    is_phone,
+    legend,
+    panels,
+    redrawable,
+    ylabel_per_row,
+)
 
 CAPTIONS = {
     "ancestors_errors": "Training points misclassified after each epoch, for Rosenblatt's "
@@ -13,9 +20,9 @@ CAPTIONS = {
                         "within a few epochs; on XOR neither ever does, however long it "
                         "trains.",
     "ancestors_lines": "The line each single-layer model learned (solid: perceptron, dashed: "
-                       "Adaline) over the four points (filled: class 1). AND and OR are cut "
-                       "cleanly; no line puts XOR's two red points on one side and its two "
-                       "blue points on the other.",
+                       "Adaline) over the four points (red: class 1, blue: class 0). AND "
+                       "and OR are cut cleanly; no line puts XOR's two red points on one "
+                       "side and its two blue points on the other.",
     "worked_example": "The worked example as a computational graph. Each node shows its "
                       "forward value (green, above) and ds/d(node), the gradient flowing back "
                       "into it (red, below); the edges into z carry the weights W_ij. Follow "
@@ -93,7 +100,7 @@ def ancestors_errors(errors: dict) -> Figure:
         ax.set_xlabel("epoch")
         ax.set_title(title)
         ax.set_yticks(range(5))
-    axes[0].set_ylabel("points misclassified (of 4)")
+    ylabel_per_row(axes, "points misclassified (of 4)")
     legend(axes[0], figure_wide=True)
     return fig
 

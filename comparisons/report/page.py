@@ -103,7 +103,11 @@ CHECKER_TEXT = (
     "reference.check_optimizer on scratch's own Adam.")
 CHECKER_CAPTIONS = {"textbook": "The textbook's network, as written:",
                     "mistake": "The same network with sigmoid's derivative taken at z:",
-                    "optimizer": "scratch's Adam (scratch/optim/adam.py) against the frameworks':"}
+                    "optimizer": "scratch's Adam (scratch/optim/adam.py) against the frameworks' "
+                    "(OK: it matches one framework's rule exactly, scikit-learn's, which adds "
+                    "epsilon to the uncorrected sqrt(v); torch.optim.Adam adds it after the "
+                    "bias correction, which on the checker's gradients (some as small as "
+                    "1e-10) changes a step by as much as the difference shown):"}
 
 
 def _checker(results: dict) -> list[Block]:

@@ -118,6 +118,14 @@ def panels(n: int, size: tuple[float, float], columns: int | None = None,
     return fig, flat[:n]
 
 
+def ylabel_per_row(axes: list[Axes], text: str) -> None:
+    """``text`` as the y label of each of ``axes`` that starts a row: panels that share their y
+    axis are labelled once per row, so that stacked panels (a phone's) each keep theirs."""
+    for ax in axes:
+        if ax.get_subplotspec().is_first_col():
+            ax.set_ylabel(text)
+
+
 def redrawable(draw: Callable[..., Figure]) -> Callable[..., Figure]:
     """Marks a figure function of the report: each figure it returns remembers the call, so
     that ``redraw(fig, layout)`` draws the same figure for another screen (the page is given
