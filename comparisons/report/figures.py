@@ -33,7 +33,8 @@ CAPTIONS = {
                  "PyTorch's conventions.",
     "gradients": "How far scratch's gradient is from each reference, per array, relative to "
                  "its size, on a log scale. Against torch and scikit-learn (exact references) "
-                 "the bars sit near 1e-16, float64 round-off: the gradients are the same. "
+                 "the bars sit near 1e-16, float64 round-off: the gradients are the same "
+                 f"(a difference of exactly 0 is drawn at {FLOOR:g}, the log scale's floor). "
                  "Finite differences are themselves only good to about 1e-9 (their step's "
                  "truncation and round-off), so their bars are expected anywhere below the "
                  "dashed line at 1e-9; a wrong gradient would be far above it.",

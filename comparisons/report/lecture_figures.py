@@ -180,8 +180,10 @@ def worked_example(result: dict) -> Figure:
         arrow(z_at[i], h_at[i])
         arrow(h_at[i], s_at)
         middle = ((h_at[i][0] + s_at[0]) / 2, (h_at[i][1] + s_at[1]) / 2)
+        rising = h_at[i][1] < s_at[1]  # above the edge, on the side it does not climb to
         ax.text(middle[0] + (0.15 if tall else 0), middle[1] + (0 if tall else 0.15),
-                f"u{i + 1}={_number(u[i])}", fontsize=8, color="#555")
+                f"u{i + 1}={_number(u[i])}", fontsize=8, color="#555",
+                ha="right" if rising and not tall else "left")
     for j in range(len(x)):
         _box(ax, *x_at[j], f"x{j + 1}", _number(x[j]), _number(ds_dx[j]))
     for i in range(len(z)):
