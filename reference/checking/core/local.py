@@ -210,20 +210,8 @@ class Local:
                 and x.size * np.size(ev.outputs[0]) <= 50 * JACOBIAN_BUDGET ** 2:
             def f(value: np.ndarray) -> Arrays:
                 return [np.asarray(ev.forward({k: value})[0], dtype=np.float64)]
-            columns = []
-            try:
-                for i in range(x.size):
-                    e = np.zeros(x.size)
-                    e[i] = 1.0
-                    d = numeric.jvp(f, x, e.reshape(x.shape))
-                    if d is None:
-                        columns = None
-                        break
-                    columns.append(d[0].ravel())
-            except Exception:  # noqa: BLE001 - a forward that cannot run there
-                columns = None
-            if columns:
-                found = np.stack(columns, axis=1)
+            jac = numeric.jacobians(f, x)
+            found = jac[0] if jac is not None else None
         self._jacobian[k] = found
         return found
 

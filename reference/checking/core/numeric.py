@@ -173,6 +173,27 @@ def jvp(forward: Callable[[np.ndarray], list[np.ndarray]], x: np.ndarray,
     return out
 
 
+def jacobians(forward: Callable[[np.ndarray], list[np.ndarray]], x: np.ndarray
+              ) -> list[np.ndarray] | None:
+    """Each output's Jacobian in x, (output size, x.size), column by column from ``jvp``
+    along each coordinate; None where a step is not finite, the forward raises there, or x
+    is empty."""
+    columns = []
+    try:
+        for i in range(x.size):
+            e = np.zeros(x.size)
+            e[i] = 1.0
+            column = jvp(forward, x, e.reshape(x.shape))
+            if column is None:
+                return None
+            columns.append(column)
+    except Exception:  # noqa: BLE001 - a forward that cannot run there
+        return None
+    if not columns:
+        return None
+    return [np.stack([c[j].ravel() for c in columns], axis=1) for j in range(len(columns[0]))]
+
+
 def second_differences(forward: Callable[[np.ndarray], list[np.ndarray]], x: np.ndarray,
                        direction: np.ndarray, shrinks: tuple = (1, 10, 100)
                        ) -> list[list[np.ndarray]]:

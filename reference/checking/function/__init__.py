@@ -10,6 +10,7 @@ the first wrong custom module inside a model.
 - ``reference.py``: finite differences of your forward (elementwise, or along directions),
   kinks found and left out; the whole reference for the wrong rows.
 - ``inline.py``: autograd on your forward alone, a fast candidate for the whole reference.
+- ``patches.py``: what ``spy`` and ``inline`` replace while a check runs, put back after.
 - ``probes.py``: what gradcheck does not try (called twice, a non-contiguous or zero or
   scaled grad_output, what backward returns, what is written into, saved tensors changed).
 - ``double.py``: the second derivative against finite differences of your backward.

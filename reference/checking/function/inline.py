@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from reference.checking.function.calls import Caller, numpy
+from reference.checking.function.patches import Patches
 from reference.checking.function.read import old_style
 
 
@@ -52,32 +53,19 @@ class _Ctx:
         self.materialize_grads = value
 
 
-class Inline:
+class Inline(Patches):
     """While active, each class's ``apply`` runs its forward under autograd (see the
     module docstring), and ``Tensor.register_hook`` registers nothing."""
 
     def __init__(self, classes: list[type]) -> None:
+        super().__init__()
         self.classes = list(classes)
-        self._undo: list[tuple[object, str, bool, object]] = []
 
     def __enter__(self) -> "Inline":
         for cls in self.classes:
             self._patch(cls, "apply", classmethod(_inline_apply))
         self._patch(torch.Tensor, "register_hook", lambda tensor, hook: None)
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        for owner, name, had, old in reversed(self._undo):
-            if had:
-                setattr(owner, name, old)
-            else:
-                delattr(owner, name)
-        self._undo.clear()
-
-    def _patch(self, owner: object, name: str, value: object) -> None:
-        had = name in owner.__dict__
-        self._undo.append((owner, name, had, owner.__dict__.get(name)))
-        setattr(owner, name, value)
 
 
 def _inline_apply(cls: type, *args: object, **kwargs: object) -> object:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import torch
 from torch.autograd.function import BackwardCFunction
 
+from reference.checking.function.patches import Patches
 from reference.checking.function.read import backward_of, forward_names
 
 
@@ -89,17 +90,17 @@ def _meta(value: object) -> Meta | None:
     return None
 
 
-class Spy:
+class Spy(Patches):
     """See the module docstring; ``calls``: by the id of their graph node (the ctx), in the
     order made (``order``)."""
 
     def __init__(self, classes: list[type]) -> None:
+        super().__init__()
         self.classes = list(classes)
         self.calls: dict[int, Call] = {}
         self.order: list[Call] = []
         self._nodes: list[object] = []  # kept alive: their ids key ``calls``
         self._stack: list[Call] = []
-        self._undo: list[tuple[object, str, bool, object]] = []
 
     def __enter__(self) -> "Spy":
         for cls in self.classes:
@@ -110,19 +111,6 @@ class Spy:
             if ctx_cls is not None:
                 self._patch(ctx_cls, "save_for_backward", self._save())
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        for owner, name, had, old in reversed(self._undo):
-            if had:
-                setattr(owner, name, old)
-            else:
-                delattr(owner, name)
-        self._undo.clear()
-
-    def _patch(self, owner: object, name: str, value: object) -> None:
-        had = name in owner.__dict__
-        self._undo.append((owner, name, had, owner.__dict__.get(name)))
-        setattr(owner, name, value)
 
     def _apply(self, cls: type):
         original = inspect.getattr_static(cls, "apply")
