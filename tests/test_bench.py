@@ -86,21 +86,18 @@ def test_scratch_fit_memory_is_the_data_plus_one_copy_plus_buffers(early_stoppin
     assert peak <= allowed, (peak, allowed)
 
 
-@pytest.mark.slow  # runs the report with a stored benchmark: 40 s
-def test_the_report_shows_the_benchmark_found_in_its_folder(tmp_path):
+@pytest.mark.slow  # reads conftest.xor_report: a report run of about 30 s, once a session
+def test_the_report_shows_the_benchmark_found_in_its_folder(xor_report):
+    """(conftest.xor_report: a run over a folder holding a quick benchmark's bench.json.)"""
     import json
 
-    from comparisons.cli import main
-
-    results = bench.run(repeats=1, say=lambda line: None, chosen=([TINY], []),
-                        contenders=("numpy_bare", "gemm_floor"))
-    results["table"] = bench_table.table(results)
-    (tmp_path / "bench.json").write_text(json.dumps(results))
-    assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
-                 "--out", str(tmp_path)]) == 0
-    html = (tmp_path / "report.html").read_text()
+    _, out = xor_report
+    stored = json.loads((out / "bench.json").read_text())
+    assert {"numpy_bare", "gemm_floor"} <= set(stored["rows"][0]["contenders"])
+    html = (out / "report.html").read_text()
     assert "<h2>Speed</h2>" in html and "alt='benchmark'" in html
-    assert "scratch / gemm_floor" in (tmp_path / "report.md").read_text()
+    assert "scratch / gemm_floor" in (out / "report.md").read_text()
+    assert json.loads((out / "results.json").read_text())["benchmark"] == stored
 
 
 def test_the_machine_is_named_with_the_versions_that_matter():

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from comparisons import outputs
+from tests.folders import users_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "sklearn", "matplotlib", "numpy", "scipy", "joblib")
@@ -115,21 +116,12 @@ def _snapshot(folder: Path) -> dict[str, bytes | None]:
             for p in sorted(folder.rglob("*"))}
 
 
-def _users_folder(folder: Path) -> Path:
-    (folder / "figures").mkdir(parents=True)
-    (folder / "figures" / "my_plot.png").write_bytes(b"\x89PNG mine")
-    (folder / "notes.txt").write_text("mine")
-    (folder / "data").mkdir()
-    (folder / "data" / "raw.csv").write_text("a,b\n1,2\n")
-    return folder
-
-
 @pytest.mark.parametrize("command,taken", [
     ("comparisons", "results.json"), ("comparisons", "report.html"),
     ("comparisons", "figures/accuracy.png"), ("comparisons.bench", "bench.json"),
 ])
 def test_a_folder_where_an_output_goes_is_refused_and_left_as_it_is(command, taken, tmp_path):
-    out = _users_folder(tmp_path / "out")
+    out = users_folder(tmp_path / "out")
     (out / taken).mkdir()
     (out / taken / "raw.csv").write_text("precious")
     before = _snapshot(out)
@@ -154,25 +146,21 @@ def test_a_fifo_where_an_output_goes_is_refused_not_opened(tmp_path):
         outputs.claim(str(tmp_path), ["report.md"])
 
 
-@pytest.mark.slow  # runs the report: 24 s
-def test_a_report_over_the_users_folder_replaces_its_files_only(tmp_path):
-    from comparisons.cli import main
-
-    out = _users_folder(tmp_path / "out")
-    (out / "report.md").write_text("an old report")
-    before = _snapshot(out)
-    assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
-                 "--out", str(out)]) == 0
-    after = _snapshot(out)
+@pytest.mark.slow  # reads conftest.xor_report: a report run of about 30 s, once a session
+def test_a_report_over_the_users_folder_replaces_its_files_only(xor_report):
+    """(conftest.xor_report: the folder before and after the run, made once a session.)"""
+    before, after = (_snapshot(folder) for folder in xor_report)
     for name, content in before.items():
         if name != "report.md":
             assert after[name] == content, name
-    assert after["report.md"] != b"an old report"
+    assert before["report.md"] == b"an old report" and after["report.md"] != b"an old report"
     assert not [name for name in after if outputs.STAGE_PREFIX in name]
-    mine = {"notes.txt", "data", "data/raw.csv", "figures", "figures/my_plot.png"}
+    mine = {"notes.txt", "data", "data/raw.csv", "figures", "figures/my_plot.png",
+            "bench.json"}  # (bench.json: a benchmark's, which the report reads)
     from comparisons.cli import OUTPUTS
 
     assert set(after) - mine <= set(OUTPUTS) | {"figures"}
+    assert {"report.html", "results.json", "figures/accuracy.svg"} <= set(after)
 
 
 def test_the_report_can_only_draw_figures_that_are_claimed():
@@ -240,12 +228,19 @@ def _wait_for(condition, seconds=240.0) -> None:
     assert condition()
 
 
+# the command as it is, but for its work: the experiments give nothing, and the write puts
+# the report's files into the stage and waits there (the staging and the signal are the same
+# as in a real run, which takes 30 s to get there)
 SLOW_WRITE = """
-import sys, time
+import os, sys, time
 import comparisons.report.page as page
-original = page.write
+import comparisons.run as run
+run.run = lambda args, argv, plan: ({}, {})
 def slow(results, figs, stage):
-    original(results, figs, stage)
+    os.makedirs(os.path.join(stage, "figures"))
+    for name in ("report.html", "report.md", "results.json", "figures/accuracy.png"):
+        with open(os.path.join(stage, name), "w") as f:
+            f.write("the new report")
     print("written to the stage", file=sys.stderr, flush=True)
     time.sleep(120)
 page.write = slow
@@ -255,10 +250,10 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-@pytest.mark.slow  # runs the report and signals it: 45 s at most, 80 s for its 2
+@pytest.mark.slow  # starts the command in a process and signals it: 5 s, 10 s for its 2
 def test_a_signal_while_the_report_is_written_leaves_the_users_folder_as_it_was(
         signum, status, tmp_path):
-    out = _users_folder(tmp_path / "out")
+    out = users_folder(tmp_path / "out")
     before = _snapshot(out)
     script = tmp_path / "slow_write.py"
     script.write_text(SLOW_WRITE)
@@ -273,15 +268,19 @@ def test_a_signal_while_the_report_is_written_leaves_the_users_folder_as_it_was(
     assert _snapshot(out) == before
 
 
-def _shm() -> set[str]:
-    return {p for p in os.listdir("/dev/shm") if "joblib" in p or "loky" in p} \
-        if os.path.isdir("/dev/shm") else set()
+def _shm(pid: int) -> set[str]:
+    """joblib's and loky's files in /dev/shm made by the process ``pid`` (their names hold
+    it), so that another test's report running beside this one (pytest-xdist) is not
+    counted."""
+    if not os.path.isdir("/dev/shm"):
+        return set()
+    return {p for p in os.listdir("/dev/shm")
+            if f"joblib_memmapping_folder_{pid}_" in p or f"loky-{pid}-" in p}
 
 
 @pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 @pytest.mark.slow  # starts the command in a process and signals it: 5 s at most, 10 s for its 2
 def test_a_signal_during_the_parallel_fits_stops_every_worker(signum, status, tmp_path):
-    shm = _shm()
     out = tmp_path / "out"
     process, err, reader = _start(["-m", "comparisons", "--quick", "--jobs", "2",
                                    "--dataset", "digits", "--out", str(out)])
@@ -295,7 +294,7 @@ def test_a_signal_during_the_parallel_fits_stops_every_worker(signum, status, tm
     assert "Traceback" not in text
     assert not out.exists() or list(out.iterdir()) == []
     _wait_for(lambda: not any(_alive(pid) for pid in workers), seconds=10)
-    _wait_for(lambda: _shm() <= shm, seconds=10)
+    _wait_for(lambda: not _shm(process.pid), seconds=10)
 
 
 def _workers(pid: int) -> set[int]:

@@ -154,14 +154,14 @@ def test_the_report_agrees_with_itself(quick_report):
         assert row["rule"] in markdown
 
 
-@pytest.mark.slow  # runs the report: 22 s
-def test_one_seed_says_there_is_no_noise_estimate(tmp_path):
-    assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
-                 "--out", str(tmp_path)]) == 0
-    results = json.loads((tmp_path / "results.json").read_text())
+@pytest.mark.slow  # reads conftest.xor_report: a report run of about 30 s, once a session
+def test_one_seed_says_there_is_no_noise_estimate(xor_report):
+    _, out = xor_report  # (conftest: a run of --dataset xor --quick --seeds 1)
+    results = json.loads((out / "results.json").read_text())
+    assert results["settings"]["seeds"] == 1
     _, text = verdict(results)
     assert "no estimate of the seed-to-seed noise" in text and "beyond" not in text
-    assert "no noise estimate" in (tmp_path / "report.md").read_text()
+    assert "no noise estimate" in (out / "report.md").read_text()
 
 
 def test_missing_mnist_files_are_named(tmp_path, capsys):

@@ -1,7 +1,8 @@
 """Maintenance commands: they keep what readers see in step with the code.
 
 - ``doc_blocks.py``: ``python -m comparisons.tools.doc_blocks`` runs the README's and the
-  docs' Python blocks from a folder outside the clone, and checks (or updates) their output.
+  docs' Python blocks from a folder outside the clone, and checks (or updates) their output;
+  ``forked.py`` runs each block in a process forked from one that has imported the libraries.
 - ``notebooks.py``: ``python -m comparisons.tools.notebooks`` runs the notebooks in fresh
   kernels; ``--update`` stores them with their outputs.
 - ``architecture.py``: ``python -m comparisons.tools.architecture`` draws the floors and

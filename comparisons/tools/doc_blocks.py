@@ -2,7 +2,10 @@
 
 Every ```python block of a Markdown file runs on its own, as a reader would run it: copied
 into a file in a fresh folder outside the clone and run with this Python, which must finish
-without an error and without a word on stderr (no warnings). A ```text block right after a
+without an error and without a word on stderr (no warnings). Each runs in a process forked
+from one interpreter that has imported numpy, torch, scikit-learn and the project
+(``forked.py``: the same files, folders, streams and exit status, without an import of torch
+per block); ``--fresh`` gives each block a new interpreter instead. A ```text block right after a
 ```python block holds what that block prints: ``--update`` rewrites it, ``--check`` (the
 default, and what the tests do) fails if it is out of date. Numbers of round-off size (below
 1e-9, as 3e-16 or 0.0e+00) are compared as such, not digit by digit, since they depend on the
@@ -40,14 +43,69 @@ def blocks(text: str) -> list[Block]:
 
 
 def run_block(code: str, timeout: float = 300) -> tuple[int, str, str]:
-    """(exit status, stdout, stderr) of ``code`` run as a file in a fresh folder."""
+    """(exit status, stdout, stderr) of ``code`` run as a file in a fresh folder, by a new
+    interpreter."""
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "block.py"
         script.write_text(code)
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
         done = subprocess.run([sys.executable, str(script)], cwd=folder, capture_output=True,
-                              text=True, timeout=timeout, env=env)
+                              text=True, timeout=timeout, env=_environment())
     return done.returncode, done.stdout, done.stderr
+
+
+def _environment() -> dict[str, str]:
+    """This process's environment without PYTHONPATH: blocks import the installed project,
+    as a reader's would."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+class Runner:
+    """Runs blocks as ``run_block`` does, each in a process forked from one interpreter that
+    has imported the libraries already (``comparisons.tools.forked``): the same files, folders,
+    streams and exit statuses, without an import of torch per block. With ``fresh`` (or when
+    importing the libraries said anything on stderr) each block gets a new interpreter."""
+
+    def __init__(self, fresh: bool = False) -> None:
+        self._home = tempfile.TemporaryDirectory()
+        self._server = None
+        if not fresh:
+            self._server = subprocess.Popen(
+                [sys.executable, "-m", "comparisons.tools.forked"], cwd=self._home.name,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_environment())
+            if self._server.stdout.readline().strip() != "ready":
+                self.close()
+
+    def run(self, code: str, timeout: float = 300) -> tuple[int, str, str]:
+        if self._server is None:
+            return run_block(code, timeout)
+        with tempfile.TemporaryDirectory() as folder, \
+                tempfile.TemporaryDirectory(dir=self._home.name) as streams:
+            script = Path(folder) / "block.py"
+            script.write_text(code)
+            out, err = Path(streams, "out"), Path(streams, "err")
+            self._server.stdin.write(f"{script}\t{out}\t{err}\t{timeout}\n")
+            self._server.stdin.flush()
+            answer = self._server.stdout.readline()
+            if not answer:  # the server died: the rest in new interpreters
+                self.close()
+                return run_block(code, timeout)
+            status = int(answer)
+            if status == -9:
+                raise subprocess.TimeoutExpired(str(script), timeout)
+            return status, out.read_text(errors="replace"), err.read_text(errors="replace")
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.stdin.close()
+            self._server.wait(timeout=30)
+            self._server = None
+        self._home.cleanup()
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _normal(text: str) -> str:
@@ -57,9 +115,12 @@ def _normal(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-def process(path: Path, update: bool = False) -> list[str]:
-    """Run every Python block of ``path``; the problems found (and, with ``update``, the
-    ```text blocks rewritten)."""
+def process(path: Path, update: bool = False, runner: Runner | None = None) -> list[str]:
+    """Run every Python block of ``path`` (with ``runner``, else a ``Runner`` of its own); the
+    problems found (and, with ``update``, the ```text blocks rewritten)."""
+    if runner is None:
+        with Runner() as runner:
+            return process(path, update, runner)
     text = path.read_text()
     found = blocks(text)
     problems, replacements = [], []
@@ -73,7 +134,7 @@ def process(path: Path, update: bool = False) -> list[str]:
             if (ROOT / source.group(1)).read_text() != block.code:
                 problems.append(f"{where}: differs from {source.group(1)}")
             continue
-        status, out, err = run_block(block.code)
+        status, out, err = runner.run(block.code)
         if status != 0 or err.strip():
             problems.append(f"{where}: exit status {status}\n{err.strip()[-3000:]}")
             continue
@@ -99,10 +160,14 @@ def main(argv: list[str] | None = None) -> int:
                                                  "docs/*.md)")
     parser.add_argument("--update", action="store_true",
                         help="rewrite the text blocks with what the code prints")
+    parser.add_argument("--fresh", action="store_true",
+                        help="run each block in a new interpreter (slower; the default forks "
+                             "each from one that has imported the libraries)")
     args = parser.parse_args(argv)
     files = [Path(f) for f in args.files] or [ROOT / "README.md",
                                               *sorted((ROOT / "docs").glob("*.md"))]
-    problems = [p for f in files for p in process(f, args.update)]
+    with Runner(fresh=args.fresh) as runner:
+        problems = [p for f in files for p in process(f, args.update, runner)]
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0

@@ -1,0 +1,116 @@
+"""Python files run one after another, each in a fresh process forked from this one once it
+has imported the libraries they use: what ``doc_blocks`` runs the pages' blocks with, so
+that each block costs its own work and not an import of torch (the 22 blocks of
+docs/checking.md: 54 s in new interpreters, 11 s forked; measured 2026-12-07).
+
+Each file runs as ``python FILE`` would run it: in its own folder, as ``__main__``, with
+``sys.argv == [FILE]``, its folder first on ``sys.path``, stdin empty, its stdout and stderr
+written to files, ``atexit`` run at its end, and its exit status as Python gives it. The one
+difference is that the libraries of ``PRELOAD`` are imported already; if importing them said
+anything on stderr (a warning a block would show), ``ready`` says so and the caller runs the
+blocks in new interpreters instead.
+
+The protocol, one line each way: this process writes ``ready`` or ``noisy`` once, then reads
+``FILE<TAB>STDOUT<TAB>STDERR<TAB>TIMEOUT`` lines and answers each with the exit status (``-9``
+when the file ran past TIMEOUT seconds and was killed)."""
+
+import atexit
+import importlib
+import os
+import runpy
+import signal
+import sys
+import time
+import traceback
+
+PRELOAD = ("numpy", "scipy", "matplotlib", "sklearn", "torch", "scratch", "reference")
+
+
+def _preload() -> bool:
+    """Import ``PRELOAD``; whether that wrote nothing on stderr."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as said:
+        saved = os.dup(2)
+        os.dup2(said.fileno(), 2)
+        try:
+            for name in PRELOAD:
+                importlib.import_module(name)
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+        return said.seek(0, os.SEEK_END) == 0
+
+
+def _status(code: object) -> int:
+    """The exit status Python gives ``raise SystemExit(code)``."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _child(path: str, out: str, err: str) -> None:
+    """In the forked process: run ``path`` as ``python path`` would; never returns."""
+    status = 0
+    try:
+        for fd, name, flags in ((0, os.devnull, os.O_RDONLY),
+                                (1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                                (2, err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+            opened = os.open(name, flags, 0o644)
+            os.dup2(opened, fd)
+            os.close(opened)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        folder = os.path.dirname(os.path.abspath(path))
+        os.chdir(folder)
+        sys.argv, sys.path[0] = [path], folder
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit as stop:
+            status = _status(stop.code)
+        except BaseException:
+            traceback.print_exc()
+            status = 1
+        try:
+            atexit._run_exitfuncs()
+        except BaseException:
+            traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(status)
+
+
+def _run(path: str, out: str, err: str, timeout: float) -> int:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        _child(path, out, err)
+    deadline = time.monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            return -9
+        time.sleep(0.005)
+
+
+def main() -> None:
+    print("ready" if _preload() else "noisy", flush=True)
+    for line in sys.stdin:
+        path, out, err, timeout = line.rstrip("\n").split("\t")
+        print(_run(path, out, err, float(timeout)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
