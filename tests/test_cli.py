@@ -237,7 +237,7 @@ def test_results_are_bit_identical_for_any_number_of_jobs(tmp_path, monkeypatch)
     assert _without_timings(results[0]) == _without_timings(results[1])
 
 
-@pytest.mark.slow  # runs the report: 25 s
+@pytest.mark.slow  # runs the report: 30 s
 def test_a_second_run_replaces_the_report_and_keeps_other_files(xor_report, tmp_path):
     """The second run over conftest.xor_report's folder (its first run, made once a
     session), copied."""
