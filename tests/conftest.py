@@ -86,8 +86,12 @@ def xor_report(tmp_path_factory):
         out = users_folder(folder / "after")
         (out / "report.md").write_text("an old report")
         tiny = Config((16,), 100, "adam", "float32", n_samples=1000, epochs=2)
-        results = bench.run(repeats=1, say=lambda line: None, chosen=([tiny], []),
-                            contenders=("numpy_bare", "gemm_floor"))
+        threads = torch.get_num_threads()  # (the benchmark sets its own)
+        try:
+            results = bench.run(repeats=1, say=lambda line: None, chosen=([tiny], []),
+                                contenders=("numpy_bare", "gemm_floor"))
+        finally:
+            torch.set_num_threads(threads)
         results["table"] = bench_table.table(results)
         (out / "bench.json").write_text(json.dumps(results))
         shutil.copytree(out, folder / "before")

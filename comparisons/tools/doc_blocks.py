@@ -49,7 +49,8 @@ def run_block(code: str, timeout: float = 300) -> tuple[int, str, str]:
         script = Path(folder) / "block.py"
         script.write_text(code)
         done = subprocess.run([sys.executable, str(script)], cwd=folder, capture_output=True,
-                              text=True, timeout=timeout, env=_environment())
+                              stdin=subprocess.DEVNULL, text=True, timeout=timeout,
+                              env=_environment())
     return done.returncode, done.stdout, done.stderr
 
 
@@ -75,6 +76,11 @@ class Runner:
             if self._server.stdout.readline().strip() != "ready":
                 self.close()
 
+    @property
+    def forked(self) -> bool:
+        """Whether blocks are forked (else each gets a new interpreter)."""
+        return self._server is not None
+
     def run(self, code: str, timeout: float = 300) -> tuple[int, str, str]:
         if self._server is None:
             return run_block(code, timeout)
@@ -89,15 +95,20 @@ class Runner:
             if not answer:  # the server died: the rest in new interpreters
                 self.close()
                 return run_block(code, timeout)
-            status = int(answer)
-            if status == -9:
+            if answer.strip() == "timeout":
                 raise subprocess.TimeoutExpired(str(script), timeout)
-            return status, out.read_text(errors="replace"), err.read_text(errors="replace")
+            return (int(answer), out.read_text(errors="replace"),
+                    err.read_text(errors="replace"))
 
     def close(self) -> None:
         if self._server is not None:
             self._server.stdin.close()
-            self._server.wait(timeout=30)
+            try:
+                self._server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self._server.kill()
+                self._server.wait()
+            self._server.stdout.close()
             self._server = None
         self._home.cleanup()
 

@@ -11,8 +11,12 @@ anything on stderr (a warning a block would show), ``ready`` says so and the cal
 blocks in new interpreters instead.
 
 The protocol, one line each way: this process writes ``ready`` or ``noisy`` once, then reads
-``FILE<TAB>STDOUT<TAB>STDERR<TAB>TIMEOUT`` lines and answers each with the exit status (``-9``
-when the file ran past TIMEOUT seconds and was killed)."""
+``FILE<TAB>STDOUT<TAB>STDERR<TAB>TIMEOUT`` lines and answers each with the exit status, or
+``timeout`` when the file ran past TIMEOUT seconds and was killed.
+
+Known differences, none met by the pages' blocks: output a grandchild process writes after
+the block's own process ends is not waited for, and a submodule the preload imported is
+there for a block that never imported it."""
 
 import atexit
 import importlib
@@ -20,10 +24,15 @@ import os
 import runpy
 import signal
 import sys
+import threading
 import time
 import traceback
 
 PRELOAD = ("numpy", "scipy", "matplotlib", "sklearn", "torch", "scratch", "reference")
+
+
+_ENVIRONMENT = dict(os.environ)  # as it was before the preload (scikit-learn's import adds
+# OpenMP variables, which a block run by a new interpreter would not find)
 
 
 def _preload() -> bool:
@@ -64,30 +73,45 @@ def _child(path: str, out: str, err: str) -> None:
             os.dup2(opened, fd)
             os.close(opened)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.environ.clear()
+        os.environ.update(_ENVIRONMENT)
         folder = os.path.dirname(os.path.abspath(path))
         os.chdir(folder)
         sys.argv, sys.path[0] = [path], folder
+        interrupted = False
         try:
             runpy.run_path(path, run_name="__main__")
         except SystemExit as stop:
             status = _status(stop.code)
+        except KeyboardInterrupt:  # Python ends such a run by SIGINT: status -2
+            traceback.print_exc()
+            interrupted = True
         except BaseException:
             traceback.print_exc()
             status = 1
         try:
+            threading._shutdown()  # non-daemon threads joined, as at an interpreter's end
             atexit._run_exitfuncs()
         except BaseException:
             traceback.print_exc()
+        if interrupted:
+            _flush()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGINT)
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
+        _flush()
         os._exit(status)
 
 
-def _run(path: str, out: str, err: str, timeout: float) -> int:
+def _flush() -> None:
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:
+            pass
+
+
+def _run(path: str, out: str, err: str, timeout: float) -> int | str:
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -101,7 +125,7 @@ def _run(path: str, out: str, err: str, timeout: float) -> int:
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            return -9
+            return "timeout"
         time.sleep(0.005)
 
 
