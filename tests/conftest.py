@@ -2,6 +2,7 @@ import fcntl
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -38,7 +39,7 @@ def rng():
     return np.random.default_rng(0)
 
 
-def shared_folder(tmp_path_factory, name: str, make) -> "os.PathLike":
+def shared_folder(tmp_path_factory, name: str, make) -> Path:
     """The folder ``name`` that ``make(folder)`` fills, made once for the whole session, even
     under pytest-xdist: its workers share the parent of their temporary folders, and the
     first to ask makes it (under a lock) while any other waits. Tests only read it."""

@@ -1,4 +1,6 @@
-"""Folders the tests make as a user would have them."""
+"""Folders the tests make as a user would have them, and what a folder holds."""
+
+from pathlib import Path
 
 
 def users_folder(folder):
@@ -9,3 +11,9 @@ def users_folder(folder):
     (folder / "data").mkdir()
     (folder / "data" / "raw.csv").write_text("a,b\n1,2\n")
     return folder
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes (None for a folder) under ``folder``, by relative path."""
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}

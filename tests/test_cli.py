@@ -19,6 +19,7 @@ import pytest
 
 from comparisons.cli import main
 from comparisons.data import MNIST_FILES, read_idx
+from tests.folders import snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -244,17 +245,17 @@ def test_a_second_run_replaces_the_report_and_keeps_other_files(xor_report, tmp_
     import shutil
 
     out = shutil.copytree(xor_report[1], tmp_path / "report")
-    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    first = snapshot(out)
     assert main(["--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
                  "--out", str(out)]) == 0
-    second = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = snapshot(out)
     assert set(second) == set(first)
     assert sorted(p.name for p in out.iterdir()) == [
         "bench.json", "data", "figures", "notes.txt", "report.html", "report.md",
         "results.json"]
     for name in ("notes.txt", "data/raw.csv", "figures/my_plot.png", "bench.json"):
-        assert second[Path(name)] == first[Path(name)], name
-    created = [json.loads(files[Path("results.json")])["settings"]["wall_seconds"]
+        assert second[name] == first[name], name
+    created = [json.loads(files["results.json"])["settings"]["wall_seconds"]
                for files in (first, second)]
     assert created[0] != created[1]  # results.json is the second run's
 

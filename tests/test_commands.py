@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from comparisons import outputs
-from tests.folders import users_folder
+from tests.folders import snapshot, users_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("torch", "sklearn", "matplotlib", "numpy", "scipy", "joblib")
@@ -111,11 +111,6 @@ def test_more_jobs_than_cores_are_capped_and_said(capsys):
 
 # --- --out owns only its own files ------------------------------------------------------------
 
-def _snapshot(folder: Path) -> dict[str, bytes | None]:
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None)
-            for p in sorted(folder.rglob("*"))}
-
-
 @pytest.mark.parametrize("command,taken", [
     ("comparisons", "results.json"), ("comparisons", "report.html"),
     ("comparisons", "figures/accuracy.png"), ("comparisons.bench", "bench.json"),
@@ -124,11 +119,11 @@ def test_a_folder_where_an_output_goes_is_refused_and_left_as_it_is(command, tak
     out = users_folder(tmp_path / "out")
     (out / taken).mkdir()
     (out / taken / "raw.csv").write_text("precious")
-    before = _snapshot(out)
+    before = snapshot(out)
     done = _python("-m", command, "--out", str(out), timeout=60)
     assert done.returncode == 2 and "where this command writes a file" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
-    assert _snapshot(out) == before
+    assert snapshot(out) == before
 
 
 def test_a_file_where_a_folder_goes_is_refused(tmp_path):
@@ -149,7 +144,7 @@ def test_a_fifo_where_an_output_goes_is_refused_not_opened(tmp_path):
 @pytest.mark.slow  # reads conftest.xor_report: a report run of about 30 s, once a session
 def test_a_report_over_the_users_folder_replaces_its_files_only(xor_report):
     """(conftest.xor_report: the folder before and after the run, made once a session.)"""
-    before, after = (_snapshot(folder) for folder in xor_report)
+    before, after = (snapshot(folder) for folder in xor_report)
     for name, content in before.items():
         if name != "report.md":
             assert after[name] == content, name
@@ -251,7 +246,7 @@ sys.exit(main(sys.argv[1:]))
 def test_a_signal_while_the_report_is_written_leaves_the_users_folder_as_it_was(
         signum, status, tmp_path):
     out = users_folder(tmp_path / "out")
-    before = _snapshot(out)
+    before = snapshot(out)
     script = tmp_path / "slow_write.py"
     script.write_text(SLOW_WRITE)
     process, err, reader = _start([str(script), "--dataset", "xor", "--quick", "--seeds", "1",
@@ -262,7 +257,7 @@ def test_a_signal_while_the_report_is_written_leaves_the_users_folder_as_it_was(
     assert process.returncode == status, bytes(err).decode()
     text = bytes(err).decode()
     assert "no report was written" in text and "Traceback" not in text
-    assert _snapshot(out) == before
+    assert snapshot(out) == before
 
 
 def _shm(pid: int) -> set[str]:

@@ -18,6 +18,7 @@ import pytest
 from reference.grading import cli
 from reference.grading.classroom import find, json_names
 from reference.grading.exercises import EXERCISES, POINTS
+from tests.folders import snapshot
 from tests.gallery.hostile_submissions import ATTACKS
 from tests.gallery.model_answers import SUBMISSION
 from tests.gallery.student_answers import SUBMISSIONS
@@ -66,7 +67,7 @@ def test_a_class_of_30_is_graded_in_one_command(tmp_path, capsys):
     folder = tmp_path / "submissions"
     folder.mkdir()
     expected = _class(folder)
-    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    before = snapshot(folder)
     grades, results = tmp_path / "grades.csv", tmp_path / "json"
     status = cli.main([str(folder), "--csv", str(grades), "--json-dir", str(results),
                        "--jobs", "2", "--seed", "3", "--timeout", "3"])
@@ -84,7 +85,7 @@ def test_a_class_of_30_is_graded_in_one_command(tmp_path, capsys):
         report = json.loads((results / names[name]).read_text())
         jsonschema.validate(report, GRADESCOPE)
         assert report["score"] == expected[name][0]
-    assert {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()} == before
+    assert snapshot(folder) == before
     summary = out.strip().splitlines()[-1]
     assert summary.startswith("30 submissions: 26 graded, 4 not graded; ")
     assert "s per submission" in summary and "with 2 jobs; cases drawn from --seed 3" in summary
