@@ -7,7 +7,6 @@ itself finds each of those faults when one is planted."""
 import html
 import json
 import re
-import types
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,10 +18,12 @@ from comparisons.report.plotting import DPI, LAYOUTS
 
 
 def problems(fig) -> list[str]:
-    """What ``legibility`` finds in ``fig`` drawn for the layout current when it was made."""
+    """What ``legibility`` finds in ``fig`` drawn for the layout current when it was made, as
+    its PNG shows it."""
     image = plotting.png(fig)
     return legibility.problems(fig, DPI, legibility.png_width(image),
-                               LAYOUTS[plotting.current()].column)
+                               LAYOUTS[plotting.current()].column,
+                               renderer=fig.canvas.get_renderer())
 
 
 @pytest.mark.slow  # reads the quick report: about 45 s to make, once a session
@@ -43,36 +44,45 @@ def test_every_figure_of_the_quick_report_passed_in_every_layout(quick_report):
             assert shown >= legibility.SHOWN_FLOOR_PX, (alt, layout, shown)
 
 
-def figure_inputs(report_dir) -> tuple:
-    """What ``comparisons.run.make_figures`` needs, from a report's results.json and the
-    seed-0 models fitted again (the XOR models, scratch on the digits and MNIST)."""
-    from comparisons import data
-    from comparisons.report import experiments, lecture
+@plotting.redrawable
+def _two_panels(placed: bool) -> plt.Figure:
+    """A figure of the report's kind (``plotting.panels``, drawn again for each layout):
+    lines in two panels, each legend ``placed`` by ``plotting.legend`` or put over the lines
+    by hand."""
+    fig, axes = plotting.panels(2, (4, 3))
+    x = np.linspace(0, 1, 40)
+    for number, ax in enumerate(axes, 1):
+        for k in range(4):
+            ax.plot(x, 0.2 * k + 0.5 * x, label=f"line {k}")
+        ax.set_title(f"panel {number}")
+        if not placed:
+            ax.legend(loc="center")
+    if placed:
+        plotting.legend(*axes)
+    return fig
 
-    results = json.loads((report_dir / "results.json").read_text())
-    definitions = experiments.datasets(quick=True, mnist=data.mnist(None))
-    kept = {}
-    for name, ds in definitions.items():
-        split = ds.load(0)
-        kept[name] = {model: experiments.fit_and_score(model, ds.params, 0, split, True)["kept"]
-                      for model in (MODELS if name == "xor" else ("scratch",))}
-    shapes = {name: types.SimpleNamespace(image_shape=ds.image_shape)
-              for name, ds in definitions.items()}
-    return results, kept, lecture.xor_single_layer()[1], lecture.ancestors()[1], shapes
 
+@pytest.mark.parametrize("placed", [False, True], ids=["legend over data", "legend placed"])
+def test_the_report_marks_each_layout_with_what_a_fresh_drawing_shows(placed):
+    """``page.measured``, which writes the marks the test above reads, finds in each layout
+    what ``legibility`` finds on a drawing of its own, made after the PNG: a legend over data
+    in every layout where it is, nothing where nothing is wrong."""
+    from comparisons.report import page
 
-@pytest.mark.slow  # fits the seed-0 models again and draws 19 figures three times: ~1 min
-def test_every_figure_drawn_again_in_every_layout_reads_well(quick_report):
-    from comparisons.run import make_figures
-
-    inputs = figure_inputs(quick_report)
-    for layout in LAYOUTS:
-        with plotting.layout(layout):
-            drawn = make_figures(*inputs)
-            assert len(drawn) >= 18
-            for name, (fig, *_) in drawn.items():
-                assert problems(fig) == [], (layout, name)
-                plt.close(fig)
+    fig = _two_panels(placed)
+    drawn = {"desktop": fig, "phone": plotting.redraw(fig, "phone"),
+             "tablet": plotting.redraw(fig, "tablet")}
+    variants, fonts, found = page.measured(drawn)
+    for layout, each in drawn.items():
+        again = legibility.problems(each, DPI, legibility.png_width(variants[layout]),
+                                    LAYOUTS[layout].column)  # (laid out and drawn anew)
+        assert found[layout] == again, layout
+        assert bool(found[layout]) != placed, (layout, found[layout])
+        if not placed:
+            assert any("the legend of 'panel 1' covers" in p for p in found[layout]), layout
+        smallest = plotting.SMALLEST_FONT if placed else plt.rcParams["font.size"]
+        assert fonts[layout] == smallest * DPI / 72  # (the legend's text, else the ticks')
+        plt.close(each)
 
 
 def accuracy_data(seeds: int = 5) -> dict:

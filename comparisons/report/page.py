@@ -11,6 +11,7 @@ import os
 import re
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from comparisons.report import figures, lecture_figures, legibility, plotting, tables
 from comparisons.report.experiments import LABELS
@@ -361,13 +362,7 @@ def write(results: dict, figs: dict[str, tuple], out_dir: str) -> None:
     for name, (fig, caption, alt, *rest) in figs.items():
         drawn = {"desktop": fig, "phone": rest[0] if rest else plotting.redraw(fig, "phone"),
                  "tablet": plotting.redraw(fig, "tablet")}
-        variants, fonts, found = {}, {}, {}
-        for layout, each in drawn.items():
-            variants[layout] = png(each)
-            fonts[layout] = smallest_font_px(each)
-            found[layout] = legibility.problems(  # laid out by png(): measured as drawn
-                each, plotting.DPI, legibility.png_width(variants[layout]),
-                plotting.LAYOUTS[layout].column, renderer=each.canvas.get_renderer())
+        variants, fonts, found = measured(drawn)
         save(fig, folder, name, variants["desktop"])
         for each in drawn.values():
             plt.close(each)
@@ -381,6 +376,20 @@ def write(results: dict, figs: dict[str, tuple], out_dir: str) -> None:
         f.write(markdown(blocks, captions))
     with open(os.path.join(out_dir, "report.html"), "w") as f:
         f.write(html_page(blocks, html_figures))
+
+
+def measured(drawn: dict[str, Figure]) -> tuple[dict, dict, dict]:
+    """For each layout of ``drawn`` (layout name -> the figure drawn for it): its PNG, the
+    smallest text in it (px of the PNG) and what ``legibility`` finds in it, measured on the
+    figure as the PNG shows it (``png`` leaves it drawn)."""
+    variants, fonts, found = {}, {}, {}
+    for layout, each in drawn.items():
+        variants[layout] = png(each)
+        fonts[layout] = smallest_font_px(each)
+        found[layout] = legibility.problems(
+            each, plotting.DPI, legibility.png_width(variants[layout]),
+            plotting.LAYOUTS[layout].column, renderer=each.canvas.get_renderer())
+    return variants, fonts, found
 
 
 def _plain(value: object) -> object:

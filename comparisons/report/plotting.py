@@ -10,6 +10,7 @@ measures all of it on the drawn figure; the tests run it on every figure in ever
 import base64
 import functools
 import io
+import math
 import os
 import sys
 import textwrap
@@ -19,12 +20,16 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import matplotlib
+import numpy as np
 
 if "ipykernel" not in sys.modules:  # a notebook keeps its inline backend
     matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.image import imsave  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 from matplotlib.transforms import offset_copy  # noqa: E402
@@ -111,7 +116,7 @@ def panels(n: int, size: tuple[float, float], columns: int | None = None,
     width, height = per_row * size[0], rows * size[1]
     scale = min(1.0, LAYOUTS[current()].width / width)
     fig, axes = plt.subplots(rows, per_row, figsize=(width * scale, height * scale),
-                             squeeze=False, **subplots)
+                             dpi=DPI, squeeze=False, **subplots)
     flat = list(axes.ravel())
     for extra in flat[n:]:
         extra.remove()
@@ -252,6 +257,37 @@ def smallest_font_px(fig: Figure, dpi: int = DPI) -> float:
 
 
 def png(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure as a PNG at ``dpi``, cut to what is drawn and ``savefig.pad_inches``
+    around it, as ``savefig(bbox_inches="tight")`` cuts it, from one drawing: the figure is
+    laid out and rendered once on its own canvas and the picture cut from it (savefig lays
+    it out and draws it twice, once to measure). Afterwards the canvas's renderer measures
+    the figure as the PNG shows it (``legibility.problems``). A figure with something drawn
+    beyond its edges is saved by savefig, which widens the canvas to take it in."""
+    fig.set_dpi(dpi)
+    if not isinstance(fig.canvas, FigureCanvasAgg):
+        return _saved_png(fig, dpi)
+    fig.canvas.draw()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, from the bottom left
+    width, height = fig.get_size_inches()
+    if drawn.x0 < 0 or drawn.y0 < 0 or drawn.x1 > width or drawn.y1 > height:
+        return _saved_png(fig, dpi)
+    pad = matplotlib.rcParams["savefig.pad_inches"]
+    canvas = np.asarray(fig.canvas.buffer_rgba())  # rows from the top, of whole pixels
+    left, right = math.floor((drawn.x0 - pad) * dpi), math.ceil((drawn.x1 + pad) * dpi)
+    top = math.floor(canvas.shape[0] - (drawn.y1 + pad) * dpi)
+    bottom = math.ceil(canvas.shape[0] - (drawn.y0 - pad) * dpi)
+    picture = np.empty((bottom - top, right - left, 4), np.uint8)
+    picture[...] = np.round(np.array(to_rgba(fig.get_facecolor())) * 255)  # the padding
+    inside = (slice(max(top, 0), min(bottom, canvas.shape[0])),
+              slice(max(left, 0), min(right, canvas.shape[1])))
+    picture[inside[0].start - top:inside[0].stop - top,
+            inside[1].start - left:inside[1].stop - left] = canvas[inside]
+    buffer = io.BytesIO()
+    imsave(buffer, picture, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _saved_png(fig: Figure, dpi: int) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight",
                 metadata={"Software": None})
@@ -259,9 +295,27 @@ def png(fig: Figure, dpi: int = DPI) -> bytes:
 
 
 def svg(fig: Figure) -> bytes:
+    """The figure as an SVG, cut as its PNG is (``savefig(bbox_inches="tight")``). Call it
+    after ``png``: the figure is drawn with the layout ``png`` gave it, once (savefig would
+    lay it out again and draw it twice)."""
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    with _layout_kept(fig):
+        fig.savefig(buffer, format="svg", metadata={"Date": None},
+                    bbox_inches=drawn.padded(matplotlib.rcParams["savefig.pad_inches"]))
     return buffer.getvalue()
+
+
+@contextmanager
+def _layout_kept(fig: Figure) -> Iterator[None]:
+    """Within the block the figure has no layout engine: it is drawn where it was laid out."""
+    engine = fig.get_layout_engine()
+    with plt.rc_context({"figure.constrained_layout.use": False, "figure.autolayout": False}):
+        fig.set_layout_engine(None)
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
 
 
 def data_uri(png_bytes: bytes) -> str:
