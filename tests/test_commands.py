@@ -223,13 +223,17 @@ def _wait_for(condition, seconds=240.0) -> None:
     assert condition()
 
 
-# the report's own run and write, paused once its files are staged; its figures are left out
-# (the staging and the signal are the same with them, and drawing them takes 20 s)
+# the report's own command and write, paused once its files are staged; what it writes is
+# the results of a real run (argv[1]: conftest.xor_report's results.json), without figures
+# (the staging and the signal are the same with the experiments and the figures, which take
+# 30 s; tests/test_cli.py and conftest.xor_report run them)
 SLOW_WRITE = """
-import sys, time
+import json, sys, time
 import comparisons.report.page as page
 import comparisons.run as run
-run.make_figures = lambda *args: {}
+with open(sys.argv.pop(1)) as f:
+    results = json.load(f)
+run.run = lambda args, argv, plan: (results, {})
 original = page.write
 def slow(results, figs, stage):
     original(results, figs, stage)
@@ -242,15 +246,16 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.parametrize("signum,status", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
-@pytest.mark.slow  # runs the report's experiments and signals it: 20 s, 40 s for its 2
+@pytest.mark.slow  # writes a report in a process and signals it: 6 s, 12 s for its 2
 def test_a_signal_while_the_report_is_written_leaves_the_users_folder_as_it_was(
-        signum, status, tmp_path):
+        signum, status, tmp_path, xor_report):
     out = users_folder(tmp_path / "out")
     before = snapshot(out)
     script = tmp_path / "slow_write.py"
     script.write_text(SLOW_WRITE)
-    process, err, reader = _start([str(script), "--dataset", "xor", "--quick", "--seeds", "1",
-                                   "--quiet", "--out", str(out)])
+    process, err, reader = _start([str(script), str(xor_report[1] / "results.json"),
+                                   "--dataset", "xor", "--quick", "--seeds", "1", "--quiet",
+                                   "--out", str(out)])
     _wait_for(lambda: b"written to the stage" in err)
     assert [p for p in out.iterdir() if p.name.startswith(outputs.STAGE_PREFIX)]
     _stop(process, reader, signum)

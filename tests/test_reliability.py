@@ -211,21 +211,36 @@ make = {{"scratch": lambda: scratch.MLPClassifier((16,), max_iter=8, random_stat
         "torch": lambda: TorchMLPClassifier((16,), max_iter=8, random_state=5, dropout=0.2),
         "torch_native": lambda: TorchMLPClassifier((16,), max_iter=8, random_state=5,
                                                    dropout=0.2, conventions="torch")}}
-model = make[sys.argv[1]]().fit(X, y)
-print(hashlib.sha256(b"".join(w.tobytes() for w in model.coefs_ + model.intercepts_)).hexdigest())
+for name in sys.argv[1:]:
+    model = make[name]().fit(X, y)
+    print(name, hashlib.sha256(b"".join(w.tobytes() for w in model.coefs_ + model.intercepts_))
+          .hexdigest())
 """
+FRAMEWORKS = ["scratch", "torch", "torch_native"]
 
 
-@pytest.mark.parametrize("framework", ["scratch", "torch", "torch_native"])
-@pytest.mark.slow  # fits in fresh processes: 9 s at most, 24 s for its 3
-def test_same_random_state_gives_bit_identical_weights_across_processes(framework, tmp_path):
+@pytest.fixture(scope="module")
+def weights_in_two_processes(tmp_path_factory) -> list[dict[str, str]]:
+    """Each framework's weights (a hash) after a fit in each of two fresh processes, which fit
+    the three in opposite orders: framework -> hash, per process."""
     import pathlib
 
     root = str(pathlib.Path(__file__).resolve().parents[1])
-    script = tmp_path / "fit.py"
+    script = tmp_path_factory.mktemp("fits") / "fit.py"
     script.write_text(FIT_SCRIPT.format(root=root))
-    hashes = {subprocess.run([sys.executable, str(script), framework], capture_output=True,
-                             text=True, check=True, cwd=root).stdout.strip() for _ in range(2)}
+    found = []
+    for order in (FRAMEWORKS, FRAMEWORKS[::-1]):
+        out = subprocess.run([sys.executable, str(script), *order], capture_output=True,
+                             text=True, check=True, cwd=root).stdout
+        found.append(dict(line.split() for line in out.splitlines()))
+    return found
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.slow  # fits in two fresh processes, once for its 3: 10 s
+def test_same_random_state_gives_bit_identical_weights_across_processes(
+        framework, weights_in_two_processes):
+    hashes = {fits[framework] for fits in weights_in_two_processes}
     assert len(hashes) == 1 and len(next(iter(hashes))) == 64
 
 
