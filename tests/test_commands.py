@@ -226,14 +226,19 @@ def _wait_for(condition, seconds=240.0) -> None:
 # the report's own command and write, paused once its files are staged; what it writes is
 # the results of a real run (argv[1]: conftest.xor_report's results.json), without figures
 # (the staging and the signal are the same with the experiments and the figures, which take
-# 30 s; tests/test_cli.py and conftest.xor_report run them)
+# 30 s; tests/test_cli.py and conftest.xor_report run them). As after the real experiments,
+# the parallel fits' two worker processes are alive, idle, while the report is written.
 SLOW_WRITE = """
 import json, sys, time
 import comparisons.report.page as page
 import comparisons.run as run
+from comparisons.parallel import run_tasks
 with open(sys.argv.pop(1)) as f:
     results = json.load(f)
-run.run = lambda args, argv, plan: (results, {})
+def experiments(args, argv, plan):
+    assert run_tasks([(abs, (-1,)), (abs, (-2,))], jobs=2) == [1, 2]
+    return results, {}
+run.run = experiments
 original = page.write
 def slow(results, figs, stage):
     original(results, figs, stage)
@@ -258,11 +263,14 @@ def test_a_signal_while_the_report_is_written_leaves_the_users_folder_as_it_was(
                                    "--out", str(out)])
     _wait_for(lambda: b"written to the stage" in err)
     assert [p for p in out.iterdir() if p.name.startswith(outputs.STAGE_PREFIX)]
+    workers = _workers(process.pid)
+    assert len(workers) >= 2
     _stop(process, reader, signum)
     assert process.returncode == status, bytes(err).decode()
     text = bytes(err).decode()
     assert "no report was written" in text and "Traceback" not in text
     assert snapshot(out) == before
+    _wait_for(lambda: not any(_alive(pid) for pid in workers), seconds=10)
 
 
 def _shm(pid: int) -> set[str]:

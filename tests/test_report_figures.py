@@ -63,6 +63,7 @@ def _two_panels(placed: bool) -> plt.Figure:
 
 
 @pytest.mark.parametrize("placed", [False, True], ids=["legend over data", "legend placed"])
+@pytest.mark.slow  # draws a figure in three layouts, each twice: 1 to 1.3 s
 def test_the_report_marks_each_layout_with_what_a_fresh_drawing_shows(placed):
     """``page.measured``, which writes the marks the test above reads, finds in each layout
     what ``legibility`` finds on a drawing of its own, made after the PNG: a legend over data

@@ -264,7 +264,7 @@ def png(fig: Figure, dpi: int = DPI) -> bytes:
     the figure as the PNG shows it (``legibility.problems``). A figure with something drawn
     beyond its edges is saved by savefig, which widens the canvas to take it in."""
     fig.set_dpi(dpi)
-    if not isinstance(fig.canvas, FigureCanvasAgg):
+    if not _plain_canvas(fig):
         return _saved_png(fig, dpi)
     fig.canvas.draw()
     drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # inches, from the bottom left
@@ -283,8 +283,16 @@ def png(fig: Figure, dpi: int = DPI) -> bytes:
     picture[inside[0].start - top:inside[0].stop - top,
             inside[1].start - left:inside[1].stop - left] = canvas[inside]
     buffer = io.BytesIO()
-    imsave(buffer, picture, format="png", dpi=dpi, metadata={"Software": None})
+    imsave(buffer, picture, format="png", dpi=dpi, origin="upper", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _plain_canvas(fig: Figure) -> bool:
+    """The figure is on an Agg canvas and saved as drawn there: savefig's own colours and
+    transparency are the defaults (else savefig saves it, as they ask)."""
+    rc = matplotlib.rcParams
+    return (isinstance(fig.canvas, FigureCanvasAgg) and not rc["savefig.transparent"]
+            and rc["savefig.facecolor"] == "auto" and rc["savefig.edgecolor"] == "auto")
 
 
 def _saved_png(fig: Figure, dpi: int) -> bytes:
@@ -297,25 +305,33 @@ def _saved_png(fig: Figure, dpi: int) -> bytes:
 def svg(fig: Figure) -> bytes:
     """The figure as an SVG, cut as its PNG is (``savefig(bbox_inches="tight")``). Call it
     after ``png``: the figure is drawn with the layout ``png`` gave it, once (savefig would
-    lay it out again and draw it twice)."""
-    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
+    lay it out again and draw it twice). Images inside it keep matplotlib's default
+    resolution (``figure.dpi``), as before the report drew its figures at ``DPI``."""
     buffer = io.BytesIO()
+    options = {"format": "svg", "metadata": {"Date": None},
+               "dpi": matplotlib.rcParams["figure.dpi"]}
+    if not _plain_canvas(fig):
+        fig.savefig(buffer, bbox_inches="tight", **options)
+        return buffer.getvalue()
+    drawn = fig.get_tightbbox(fig.canvas.get_renderer())
     with _layout_kept(fig):
-        fig.savefig(buffer, format="svg", metadata={"Date": None},
-                    bbox_inches=drawn.padded(matplotlib.rcParams["savefig.pad_inches"]))
+        fig.savefig(buffer, bbox_inches=drawn.padded(matplotlib.rcParams["savefig.pad_inches"]),
+                    **options)
     return buffer.getvalue()
 
 
 @contextmanager
 def _layout_kept(fig: Figure) -> Iterator[None]:
-    """Within the block the figure has no layout engine: it is drawn where it was laid out."""
+    """Within the block the figure has no layout engine: it is drawn where it was laid out.
+    (The rc setting holds for the whole block: savefig sets the engine aside and puts it back
+    itself, and with this module's setting on, putting back "none" would make a new one.)"""
     engine = fig.get_layout_engine()
     with plt.rc_context({"figure.constrained_layout.use": False, "figure.autolayout": False}):
         fig.set_layout_engine(None)
-    try:
-        yield
-    finally:
-        fig.set_layout_engine(engine)
+        try:
+            yield
+        finally:
+            fig.set_layout_engine(engine)
 
 
 def data_uri(png_bytes: bytes) -> str:
