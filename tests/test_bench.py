@@ -49,8 +49,9 @@ def test_the_quick_benchmark_pairs_every_contender_with_scratch():
     assert len(lines) == 3 and row["peak_memory_over_data"] > 0
 
 
-@pytest.mark.slow  # runs benchmark contenders: 7 s
+@pytest.mark.slow  # runs benchmark contenders: 5 s
 def test_a_pair_straddling_a_change_of_speed_is_discarded_and_counted(monkeypatch):
+    monkeypatch.setattr(bench, "SETTLE_SECONDS", 0)  # the probe is made up: no threads to wait for
     readings = iter([(1.0, 1.0), (2.0, 2.0)] * 10)  # every pair: the machine halves its speed
     monkeypatch.setattr(bench, "probe", lambda dtype="float32": next(readings))
     lines = []
@@ -108,8 +109,9 @@ def test_the_machine_is_named_with_the_versions_that_matter():
     assert m["cpu"] in line and m["numpy"] in line
 
 
-@pytest.mark.slow  # runs benchmark contenders: 8 s
+@pytest.mark.slow  # runs benchmark contenders: 4 s
 def test_a_contender_without_a_clean_pair_is_measured_again_on_the_same_machine(monkeypatch):
+    monkeypatch.setattr(bench, "SETTLE_SECONDS", 0)  # the probe is made up: no threads to wait for
     readings = iter([(1.0, 1.0), (2.0, 2.0)] * 10)  # every pair straddles a change of speed
     real_probe = bench.probe
     monkeypatch.setattr(bench, "probe", lambda dtype="float32": next(readings))
@@ -149,8 +151,9 @@ def test_a_ratio_whose_spread_crosses_one_or_is_wide_is_marked():
                      "0.91 [0.91, 0.91] one pair only, no spread"]
 
 
-@pytest.mark.slow  # runs benchmark contenders: 8 s
+@pytest.mark.slow  # runs benchmark contenders: 4 s
 def test_a_contender_the_stored_run_lacks_is_added_in_its_place(monkeypatch):
+    monkeypatch.setattr(bench, "SETTLE_SECONDS", 0)  # the probe is made up: no threads to wait for
     monkeypatch.setattr(bench, "probe", lambda dtype="float32": (1.0, 1.0))  # a steady machine
     results = bench.run(repeats=1, say=lambda line: None, chosen=([TINY], []),
                         contenders=("sklearn", "gemm_floor"))

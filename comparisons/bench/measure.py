@@ -110,9 +110,12 @@ def _compiled(config: Config) -> list[float]:
     return result["epochs"]
 
 
+SETTLE_SECONDS = 0.3  # before each run: the previous run's BLAS/OpenMP threads stop spinning
+
+
 def epoch_seconds(name: str, config: Config, X: np.ndarray, y: np.ndarray) -> float:
     """Median seconds per epoch of one run of ``name`` (its first epoch left out)."""
-    time.sleep(0.3)  # let the previous run's BLAS/OpenMP threads stop spinning
+    time.sleep(SETTLE_SECONDS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         epochs = _compiled(config) if name == "torch_compiled" else RUNNERS[name](config, X, y)
